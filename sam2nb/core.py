@@ -13,9 +13,10 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['SMOKE_LABEL', 'CHECKPOINTS', 'in_test', 'is_smoke', 'get_device', 'autocast', 'seed_everything', 'repo_root',
-           'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'resolve_config', 'checkpoint_path', 'CheckpointError',
-           'read_checkpoint', 'guess_architecture', 'check_state_dict', 'build_model', 'load_model', 'tiny_model',
-           'download_checkpoint', 'image_predictor', 'load_image_predictor', 'load_video_predictor', 'notebook_model']
+           'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'resolve_config', 'checkpoint_path',
+           'CheckpointError', 'read_checkpoint', 'guess_architecture', 'check_state_dict', 'build_model', 'load_model',
+           'tiny_model', 'download_checkpoint', 'image_predictor', 'load_image_predictor', 'load_video_predictor',
+           'notebook_model']
 
 # %% ../nbs/00_core.ipynb #518b77f2
 SMOKE_LABEL = "smoke run: untrained weights"
@@ -117,6 +118,19 @@ def have_fixtures(*parts:str) -> bool:
     if fixtures_path(*parts) is not None: return True
     print(f"fixtures {'/'.join(parts) or ''} not found (set SAM2NB_FIXTURES): skipping the cells that need them")
     return False
+
+# %% ../nbs/00_core.ipynb #5a5a6e81
+@contextlib.contextmanager
+def atomic_path(path:str|Path, # the file to write
+               ):
+    "Yield a temporary path beside `path`; rename it to `path` when the block succeeds, delete it otherwise."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        yield tmp
+        tmp.replace(path)
+    finally:
+        if tmp.exists(): tmp.unlink()
 
 # %% ../nbs/00_core.ipynb #637819f4
 _SIZES = {"tiny": ("t", 38.9), "small": ("s", 46.0), "base_plus": ("b+", 80.8), "large": ("l", 224.4)}

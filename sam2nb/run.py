@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 import nbformat
 
-from .core import repo_root
+from .core import repo_root, atomic_path
 
 # %% auto #0
 __all__ = ['SKIP_IN_ALL', 'render_readme', 'readme_main', 'find_notebooks', 'parse_parameters', 'parameters_for', 'run_notebook',
@@ -153,7 +153,7 @@ def write_index(records:list[dict], out_dir:Path, run_id:str) -> Path:
             stem = Path(r["notebook"]).stem
             lines += ["", f"## Figures: {r['notebook']}", ""] + [f"![{f}]({stem}/{f})" for f in r["figures"]]
     index = out_dir/"index.md"
-    tmp = index.with_suffix(".md.tmp"); tmp.write_text("\n".join(lines) + "\n"); tmp.replace(index)
+    with atomic_path(index) as tmp: tmp.write_text("\n".join(lines) + "\n")
     (out_dir/"index.json").write_text(json.dumps(records, indent=1, default=str))
     return index
 
