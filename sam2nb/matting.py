@@ -328,12 +328,6 @@ def base_weights(model:nn.Module) -> dict:
         out[k.replace(".base_layer.", ".").replace(".original_module.", ".")] = v
     return out
 
-def _renew_inference_tensors(model:nn.Module):
-    "sam2's RoPE attention caches its rotary table on first use; made under a predictor's inference mode, it cannot enter autograd."
-    for m in model.modules():
-        f = getattr(m, "freqs_cis", None)
-        if torch.is_tensor(f) and f.is_inference(): m.freqs_cis = f.clone()
-
 def train_matting(model:nn.Module,       # a SAM 2 model with an adapter (`add_lora`)
                   train_data,            # clips with alphas (`sam2nb.data.VOSDataset` over a matting set)
                   steps:int=1000,        # optimiser steps
@@ -349,7 +343,6 @@ def train_matting(model:nn.Module,       # a SAM 2 model with an adapter (`add_l
     opts = dict(batch_size=2, vision_lr=None, layer_decay=None, weight_decay=0.0, grad_clip=1.0, cache=True,
                 tensorboard=False, warmup=0.1)
     opts.update(kwargs)
-    _renew_inference_tensors(model)  # the model may have been used by a predictor before
     trainer = Trainer(model, train_data, out_dir=out_dir, steps=steps, lr=lr, prompts=prompt,
                       loss=MattingLoss(l1, laplacian, coherence), memory_mask_fn=soft_alpha_memory, **opts)
     trainer.fit()

@@ -19,9 +19,9 @@ from .core import autocast, atomic_path, check_state_dict, CheckpointError, get_
 # %% auto #0
 __all__ = ['LOSS_PRESETS', 'PARTS', 'PromptConfig', 'sample_points', 'correction_points', 'noisy_boxes', 'encoder_frozen',
            'encode_images', 'default_memory_mask', 'encode_memory', 'ClipHooks', 'ClipState', 'EmptyClipError',
-           'forward_clip', 'loss_weights', 'focal_loss', 'dice_loss', 'bce_loss', 'mask_iou', 'step_loss', 'sam2_loss',
-           'freeze', 'unfreeze', 'count_trainable', 'param_groups', 'WarmupCosine', 'FeatureCache', 'rng_state',
-           'set_rng_state', 'evaluate_clips', 'NonFiniteLossError', 'Trainer', 'fit']
+           'renew_inference_tensors', 'forward_clip', 'loss_weights', 'focal_loss', 'dice_loss', 'bce_loss', 'mask_iou',
+           'step_loss', 'sam2_loss', 'freeze', 'unfreeze', 'count_trainable', 'param_groups', 'WarmupCosine',
+           'FeatureCache', 'rng_state', 'set_rng_state', 'evaluate_clips', 'NonFiniteLossError', 'Trainer', 'fit']
 
 # %% ../nbs/06_train.ipynb #0d98589f
 @dataclass
@@ -214,6 +214,15 @@ def _clip_plan(T, targets, prompts, g):
         correct = sorted((cond + [rest[i] for i in perm])[:n_corr])
     return kind, cond, correct
 
+def renew_inference_tensors(model:torch.nn.Module, # a SAM 2 model, possibly used by a predictor before
+                           ):
+    "Copy tensors cached under `inference_mode` so they can enter autograd."
+    # sam2's RoPE attention caches its rotary table the first time it sees a feature size; if that
+    # first time was a predictor call (inference mode), training through it later would fail
+    for m in model.modules():
+        f = getattr(m, "freqs_cis", None)
+        if torch.is_tensor(f) and f.is_inference(): m.freqs_cis = f.clone()
+
 def forward_clip(model,                   # a `SAM2Base` (train or eval mode)
                  batch:dict,              # a `sam2nb.data.collate` batch: images (B,T,3,S,S) in [0,1], masks (B,T,O,S,S), obj_valid (B,O)
                  prompts:PromptConfig|str|None=None, # a `PromptConfig`, or "point"/"box"/"mask"; None: the official recipe
@@ -238,6 +247,7 @@ def forward_clip(model,                   # a `SAM2Base` (train or eval mode)
     if S != model.image_size or images.shape[-1] != model.image_size or masks.shape[-2:] != images.shape[-2:]:
         raise ValueError(f"images are {tuple(images.shape[-2:])} and masks {tuple(masks.shape[-2:])} but the model "
                          f"expects {model.image_size}x{model.image_size}: build the dataset with image_size={model.image_size}")
+    if torch.is_grad_enabled(): renew_inference_tensors(model)
     device = model.device
     obj_index = _select_objects(batch).to(masks.device)
     b_of = obj_index[:, 0].to(device)

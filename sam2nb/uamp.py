@@ -17,7 +17,7 @@ from .core import atomic_path, CheckpointError, SMOKE_LABEL
 from .data import read_mask
 from .metrics import evaluate_vos, db_eval_iou
 from .predict import VideoPredictor, save_masks
-from .train import ClipHooks, Trainer, forward_clip, sam2_loss, mask_iou
+from .train import ClipHooks, Trainer, forward_clip, sam2_loss, mask_iou, renew_inference_tensors
 
 # %% auto #0
 __all__ = ['STABLE_FRAMES', 'STABLE_IOU', 'MEMORY_IOU', 'MEMORY_OBJ', 'MEMORY_KF', 'MEMORY_KEEP', 'MODES', 'SAMURAI_KF_WEIGHT',
@@ -442,12 +442,6 @@ def track(predictor,          # a `VideoPredictor` / `UAMPPredictor` (or sam2's 
     return logits, info
 
 # %% ../nbs/08_uamp.ipynb #47d6393b
-def _trainable_caches(model):
-    "SAM 2's RoPE attention caches its rotation table when it first sees a feature size; one made under the predictor's `inference_mode` cannot enter autograd, so copy it."
-    for m in model.modules():
-        f = getattr(m, "freqs_cis", None)
-        if torch.is_tensor(f) and f.is_inference(): m.freqs_cis = f.clone()
-
 class UAMPClipHooks(ClipHooks):
     "`forward_clip` hooks running UAMP on each tracked frame and keeping what its losses need (`frames[t]`)."
     def __init__(self, model, # the frozen `SAM2Base`
@@ -458,7 +452,7 @@ class UAMPClipHooks(ClipHooks):
     @contextlib.contextmanager
     def attached(self):
         "Hook SAM 2's memory attention and memory encoder for the duration of the block."
-        _trainable_caches(self.model)
+        renew_inference_tensors(self.model)  # before the hooks: a predictor may have cached RoPE tables
         hs = [self.model.memory_attention.register_forward_pre_hook(self._grab_features, with_kwargs=True),
               self.model.memory_encoder.register_forward_hook(self._add_reliability)]
         try: yield self
