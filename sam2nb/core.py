@@ -13,10 +13,10 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['SMOKE_LABEL', 'CHECKPOINTS', 'in_test', 'is_smoke', 'get_device', 'autocast', 'seed_everything', 'repo_root',
-           'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'resolve_config', 'checkpoint_path',
-           'CheckpointError', 'read_checkpoint', 'guess_architecture', 'check_state_dict', 'build_model', 'load_model',
-           'tiny_model', 'download_checkpoint', 'image_predictor', 'load_image_predictor', 'load_video_predictor',
-           'notebook_model']
+           'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'scratch_dir', 'resolve_config',
+           'checkpoint_path', 'CheckpointError', 'read_checkpoint', 'guess_architecture', 'check_state_dict',
+           'build_model', 'load_model', 'tiny_model', 'download_checkpoint', 'image_predictor', 'load_image_predictor',
+           'load_video_predictor', 'notebook_model']
 
 # %% ../nbs/00_core.ipynb #518b77f2
 SMOKE_LABEL = "smoke run: untrained weights"
@@ -131,6 +131,17 @@ def atomic_path(path:str|Path, # the file to write
         tmp.replace(path)
     finally:
         if tmp.exists(): tmp.unlink()
+
+# %% ../nbs/00_core.ipynb #107766bd
+def scratch_dir(prefix:str="sam2nb_", # the folder name's prefix
+               ) -> Path:
+    "A temporary folder removed when the process that made it exits (forked workers included)."
+    import multiprocessing.util, shutil, tempfile
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    # multiprocessing finalizers run at a normal exit and in forked workers (which skip atexit);
+    # each runs only in the process that registered it
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(str(path),), kwargs={"ignore_errors": True}, exitpriority=0)
+    return path
 
 # %% ../nbs/00_core.ipynb #637819f4
 _SIZES = {"tiny": ("t", 38.9), "small": ("s", 46.0), "base_plus": ("b+", 80.8), "large": ("l", 224.4)}
