@@ -14,9 +14,9 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['SMOKE_LABEL', 'CHECKPOINTS', 'in_test', 'is_smoke', 'get_device', 'autocast', 'seed_everything', 'repo_root',
            'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'scratch_dir', 'resolve_config',
-           'checkpoint_path', 'CheckpointError', 'read_checkpoint', 'guess_architecture', 'check_state_dict',
-           'build_model', 'load_model', 'tiny_model', 'download_checkpoint', 'image_predictor', 'load_image_predictor',
-           'load_video_predictor', 'notebook_model']
+           'checkpoint_path', 'CheckpointError', 'load_checkpoint_file', 'read_checkpoint', 'guess_architecture',
+           'check_state_dict', 'build_model', 'load_model', 'tiny_model', 'download_checkpoint', 'image_predictor',
+           'load_image_predictor', 'load_video_predictor', 'notebook_model']
 
 # %% ../nbs/00_core.ipynb #518b77f2
 SMOKE_LABEL = "smoke run: untrained weights"
@@ -183,16 +183,22 @@ def checkpoint_path(name_or_path:str|Path, # an official name or a path to a .pt
 class CheckpointError(ValueError):
     "A checkpoint file that cannot be used: missing, unreadable, or of another architecture."
 
+def load_checkpoint_file(path:str|Path,     # a file written with `torch.save`
+                         what:str="checkpoint", # what the file should be, for the messages
+                        ):
+    "`torch.load` with `weights_only=True` (no pickled code runs), on the CPU, with errors that name the file."
+    path = Path(path)
+    if not path.exists(): raise CheckpointError(f"{path}: no such {what} file")
+    if path.stat().st_size == 0: raise CheckpointError(f"{path}: the file is empty (an interrupted download?)")
+    try: return torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError, ValueError) as e:
+        raise CheckpointError(f"{path}: not a readable PyTorch {what}; it may be truncated or corrupt "
+                              f"({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+
 def read_checkpoint(path:str|Path, # a `.pt` file written by SAM 2, sam2nb or `torch.save({"model": sd})`
                    ) -> dict:
     "Load a checkpoint's `model` state dict safely (`weights_only=True`), with clear errors."
-    path = Path(path)
-    if not path.exists(): raise CheckpointError(f"{path}: no such checkpoint file")
-    if path.stat().st_size == 0: raise CheckpointError(f"{path}: the file is empty (an interrupted download?)")
-    try: ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError, ValueError) as e:
-        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint; it may be truncated or corrupt "
-                              f"({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+    ckpt = load_checkpoint_file(path)
     if not isinstance(ckpt, dict) or "model" not in ckpt or not isinstance(ckpt["model"], dict):
         what = sorted(ckpt)[:5] if isinstance(ckpt, dict) else type(ckpt).__name__
         raise CheckpointError(f"{path}: not a SAM 2 checkpoint: expected a dict with a 'model' state dict, found {what}")

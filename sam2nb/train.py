@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .core import autocast, atomic_path, check_state_dict, CheckpointError, get_device
+from .core import autocast, atomic_path, check_state_dict, CheckpointError, get_device, load_checkpoint_file
 
 # %% auto #0
 __all__ = ['LOSS_PRESETS', 'PARTS', 'PromptConfig', 'sample_points', 'correction_points', 'noisy_boxes', 'encoder_frozen',
@@ -788,10 +788,7 @@ class Trainer:
     def load(self, path:str|Path):
         "Restore weights, optimiser, schedule, step, history and RNG from a checkpoint (errors name the file)."
         path = Path(path)
-        if not path.exists(): raise CheckpointError(f"{path}: no such checkpoint to resume from")
-        try: ck = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as e:
-            raise CheckpointError(f"{path}: not a readable checkpoint ({type(e).__name__}: {str(e)[:200]})") from None
+        ck = load_checkpoint_file(path, "checkpoint to resume from")
         missing = {"model", "optimizer", "scheduler", "step"} - set(ck)
         if missing: raise CheckpointError(f"{path}: cannot resume from it, it lacks {sorted(missing)} (a weights-only checkpoint?)")
         check_state_dict(self.sam, ck["model"], source=str(path), config=getattr(self.sam, "sam2nb_config", ""))

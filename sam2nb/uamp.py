@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import atomic_path, CheckpointError, SMOKE_LABEL
+from .core import atomic_path, CheckpointError, SMOKE_LABEL, load_checkpoint_file
 from .data import read_mask
 from .metrics import evaluate_vos, db_eval_iou
 from .predict import VideoPredictor, save_masks
@@ -254,10 +254,7 @@ def load_uamp(path:str|Path,  # a file written by `save_uamp`
              ) -> UAMP:
     "Load UAMP weights safely (`weights_only=True`), checking they fit `model`."
     path = Path(path)
-    if not path.exists(): raise CheckpointError(f"{path}: no such UAMP checkpoint")
-    try: ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+    ckpt = load_checkpoint_file(path, "UAMP checkpoint")
     if not isinstance(ckpt, dict) or "uamp_state_dict" not in ckpt or "uamp_config" not in ckpt:
         found = sorted(ckpt)[:5] if isinstance(ckpt, dict) else type(ckpt).__name__
         hint = " (this is a SAM 2 checkpoint: load it with load_model)" if isinstance(ckpt, dict) and "model" in ckpt else ""
