@@ -13,6 +13,7 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
+from .core import atomic_dir
 from .data import read_mask, write_mask, read_alpha, write_alpha, read_image, write_image, rle_decode, rle_encode, DAVIS_PALETTE
 
 # %% auto #0
@@ -77,22 +78,6 @@ def _existing(dst:Path, converter:str, params:dict, overwrite:bool):
         raise ConversionError(f"destination {dst} exists and does not hold this conversion "
                               f"({converter} with these arguments): pass overwrite=True or choose another folder")
     return None
-
-@contextlib.contextmanager
-def _staging(dst:Path):
-    "Yield a hidden folder beside `dst`; it becomes `dst` only if the block finishes (any old `dst` is replaced)."
-    dst = Path(dst); dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.converting-{os.getpid()}")
-    if tmp.exists(): shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
-        yield tmp
-        if dst.exists():
-            old = dst.with_name(f".{dst.name}.old-{os.getpid()}")
-            dst.rename(old); tmp.rename(dst); shutil.rmtree(old)
-        else: tmp.rename(dst)
-    finally:
-        if tmp.exists(): shutil.rmtree(tmp)
 
 # %% ../nbs/02_convert.ipynb #acf572eb
 _COLUMNS = ["split", "video", "frames", "annotated", "objects", "skipped"]
@@ -236,7 +221,7 @@ def _make_synthetic(kind, dst, n_videos, n_frames, size, n_objects, seed, split,
     names = [f"{'matte' if soft else 'synth'}{v:03d}" for v in range(n_videos)]
     splits = _split_names(names, split)
     records = []
-    with _staging(dst) as tmp:
+    with atomic_dir(dst) as tmp:
         for v, name in enumerate(tqdm(names, desc=kind, disable=quiet, leave=False)):
             fr, ids, al = render_synthetic_video(n_frames, size, n_objects, seed=[seed, v], soft=soft, edge=edge)
             _write_video(tmp, name, fr, ids, al)
@@ -438,7 +423,7 @@ def convert_davis(src:str|Path,         # DAVIS root (holds JPEGImages/, Annotat
             records.append(dict(split="", video=name, frames=0, annotated=0, objects=0,
                                 skipped=f"not listed in the ImageSets of splits {list(splits)}"))
     workers = min(8, os.cpu_count() or 1) if workers is None else int(workers)
-    with _staging(dst) as tmp:
+    with atomic_dir(dst) as tmp:
         jobs = [(j[0], j[1], str(tmp/"JPEGImages"/n/f"{t:05d}.jpg"), str(tmp/"Annotations"/n/f"{t:05d}.png"), None)
                 for j, (n, t) in zip(jobs, owners)]
         results = _run_jobs(jobs, workers, "convert_davis", quiet)
@@ -494,7 +479,7 @@ def convert_ytvos(src:str|Path,      # YouTube-VOS root (holds <split>/meta.json
         names.append(vid); wanted[vid] = {k: min(fl) for k, fl in objs.items()}
         records.append(dict(split=split, video=vid, frames=len(frames), annotated=sum(s in anns for s in stems),
                             objects=len(objs), skipped=""))
-    with _staging(dst) as tmp:
+    with atomic_dir(dst) as tmp:
         jobs = [(j[0], j[1], str(tmp/"JPEGImages"/v/f"{t:05d}.jpg"), str(tmp/"Annotations"/v/f"{t:05d}.png") if a else None, j[4])
                 for j, (v, t, a) in zip(jobs, owners)]
         results = _run_jobs(jobs, workers, "convert_ytvos", quiet)
@@ -555,7 +540,7 @@ def convert_oxford_pets(src:str|Path,          # root with images/ and annotatio
     if test: splits["test"] = [n for n in test if n in keep]
     if tiny: splits.update(train_tiny=train[:tiny], val_tiny=val[:tiny])
     where = {n: s for s in ("test", "val", "train") for n in splits.get(s, [])}
-    with _staging(dst) as tmp:
+    with atomic_dir(dst) as tmp:
         for n in tqdm(list(keep), desc="convert_oxford_pets", disable=quiet, leave=False):
             shape = _put_frame(keep[n], tmp/"JPEGImages"/n/"00000.jpg")
             t = _read_trimap(tdir/f"{n}.png")
@@ -634,7 +619,7 @@ def convert_coco_video(json_path:str|Path,   # COCO json with video_id/order_in_
             if name in names: raise ConversionError(f"{json_path}: videos {names[name]!r} and {vid!r} both map to the folder name {name!r}")
             names[name] = vid
             jobs.append((name, chunk, ids))
-    with _staging(dst) as tmp:
+    with atomic_dir(dst) as tmp:
         for name, chunk, ids in tqdm(jobs, desc="convert_coco_video", disable=quiet, leave=False):
             objs = set()
             for t, im in enumerate(chunk):
@@ -705,7 +690,7 @@ def convert_videomatte(src:str|Path,       # a VideoMatte240K split folder with 
     rng = np.random.default_rng(seed)
     picks = rng.integers(len(bgs), size=len(clips))
     records, names = [], {}
-    with _staging(dst) as tmp:
+    with atomic_dir(dst) as tmp:
         for clip, b in zip(tqdm(clips, desc="convert_videomatte", disable=quiet, leave=False), picks):
             name = safe_name(clip.stem)
             if name in names: raise ConversionError(f"clips {names[name]} and {clip} both map to the folder name {name!r}")

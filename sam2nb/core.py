@@ -13,10 +13,10 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['SMOKE_LABEL', 'CHECKPOINTS', 'in_test', 'is_smoke', 'get_device', 'autocast', 'seed_everything', 'repo_root',
-           'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'scratch_dir', 'resolve_config',
-           'checkpoint_path', 'CheckpointError', 'load_checkpoint_file', 'read_checkpoint', 'guess_architecture',
-           'check_state_dict', 'build_model', 'load_model', 'tiny_model', 'download_checkpoint', 'image_predictor',
-           'load_image_predictor', 'load_video_predictor', 'notebook_model']
+           'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'atomic_dir', 'scratch_dir',
+           'resolve_config', 'checkpoint_path', 'CheckpointError', 'load_checkpoint_file', 'read_checkpoint',
+           'guess_architecture', 'check_state_dict', 'build_model', 'load_model', 'tiny_model', 'download_checkpoint',
+           'image_predictor', 'load_image_predictor', 'load_video_predictor', 'notebook_model']
 
 # %% ../nbs/00_core.ipynb #518b77f2
 SMOKE_LABEL = "smoke run: untrained weights"
@@ -125,12 +125,29 @@ def atomic_path(path:str|Path, # the file to write
                ):
     "Yield a temporary path beside `path`; rename it to `path` when the block succeeds, delete it otherwise."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    # the suffix stays last: writers that choose a format by extension (OpenCV video) still work
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
     try:
         yield tmp
         tmp.replace(path)
     finally:
         if tmp.exists(): tmp.unlink()
+
+@contextlib.contextmanager
+def atomic_dir(path:str|Path, # the folder to write (an existing one is replaced)
+              ):
+    "Yield an empty hidden folder beside `path`; it replaces `path` when the block succeeds, and is deleted otherwise."
+    import shutil
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp, old = (path.with_name(f".{path.name}.{tag}-{os.getpid()}") for tag in ("tmp", "old"))
+    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir()
+    try:
+        yield tmp
+        if path.exists(): path.rename(old)
+        tmp.rename(path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
 # %% ../nbs/00_core.ipynb #107766bd
 def scratch_dir(prefix:str="sam2nb_", # the folder name's prefix

@@ -17,14 +17,14 @@ from peft.utils.other import ModulesToSaveWrapper
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 
-from .core import atomic_path
+from .core import atomic_dir
+from .viz import write_video
 
 # %% auto #0
 __all__ = ['ADAPTER_NAME', 'ADAPTER_CONFIG', 'ADAPTER_WEIGHTS', 'MATTING_METRICS', 'default_targets', 'match_targets',
            'has_adapter', 'add_lora', 'trainable_share', 'save_adapter', 'load_adapter', 'merge', 'laplacian_pyramid',
-           'laplacian_loss', 'coherence_loss', 'matting_loss', 'soft_alpha_memory', 'composite', 'write_mp4',
-           'MattingPredictor', 'clip_alphas', 'MattingLoss', 'base_weights', 'train_matting', 'first_frame_prompt',
-           'evaluate_models']
+           'laplacian_loss', 'coherence_loss', 'matting_loss', 'soft_alpha_memory', 'composite', 'MattingPredictor',
+           'clip_alphas', 'MattingLoss', 'base_weights', 'train_matting', 'first_frame_prompt', 'evaluate_models']
 
 # %% ../nbs/07_lora_matting.ipynb #00d52ff7
 ADAPTER_NAME = "default"
@@ -93,21 +93,13 @@ def save_adapter(model:nn.Module, # a model with an adapter from `add_lora` or `
                 ) -> Path:
     "Write peft's `adapter_config.json` and `adapter_model.safetensors` into `path`, atomically."
     if not has_adapter(model): raise ValueError("the model has no LoRA adapter to save (call add_lora first)")
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp, old = (path.with_name(f".{path.name}.{tag}-{os.getpid()}") for tag in ("tmp", "old"))
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        tmp.mkdir()
+    path = Path(path)
+    with atomic_dir(path) as tmp:
         model.peft_config[ADAPTER_NAME].save_pretrained(str(tmp))
         state = {k: v.detach().cpu().contiguous()
                  for k, v in get_peft_model_state_dict(model, adapter_name=ADAPTER_NAME, save_embedding_layers=False).items()}
         save_file(state, str(tmp/ADAPTER_WEIGHTS),
                   metadata={"format": "pt", "sam2nb_config": str(getattr(model, "sam2nb_config", ""))})
-        if path.exists(): path.rename(old)
-        tmp.rename(path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
     return path
 
 def load_adapter(base_model:nn.Module, # a SAM 2 model without adapter; modified in place and returned
@@ -227,25 +219,6 @@ def composite(frames:np.ndarray,  # (T,H,W,3) or (H,W,3) uint8 RGB foreground fr
     if bg.shape not in ((3,), f.shape[-3:]): raise ValueError(f"background must be an RGB colour or an image of shape {f.shape[-3:]}, got {bg.shape}")
     return np.clip(np.round(f * a[..., None] + bg * (1 - a[..., None])), 0, 255).astype(np.uint8)
 
-def write_mp4(path:str|Path,      # the .mp4 to write
-              frames:np.ndarray,  # (T,H,W,3) uint8 RGB
-              fps:float=12,       # frames per second
-             ) -> Path:
-    "An H.264 mp4 (odd sizes cropped by one pixel for yuv420p), written atomically."
-    import av
-    frames = np.asarray(frames)
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise ValueError(f"frames for {path} must be (T,H,W,3) uint8, got {frames.dtype} {frames.shape}")
-    H, W = frames.shape[1] // 2 * 2, frames.shape[2] // 2 * 2
-    with atomic_path(path) as tmp:
-        with av.open(str(tmp), mode="w", format="mp4") as container:
-            stream = container.add_stream("libx264", rate=int(round(fps)))
-            stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
-            for f in frames:
-                container.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f[:H, :W]), format="rgb24")))
-            container.mux(stream.encode())
-    return Path(path)
-
 # %% ../nbs/07_lora_matting.ipynb #1665726d
 class MattingPredictor:
     "Per-frame alpha mattes of one prompted object, from SAM 2's video predictor with soft memory."
@@ -291,7 +264,7 @@ class MattingPredictor:
                        fps:float=12,            # frames per second
                       ) -> Path:
         "The object composited over a new background, as an mp4."
-        return write_mp4(path, composite(frames, alphas, background), fps=fps)
+        return write_video(path, composite(frames, alphas, background), fps=fps)
 
 # %% ../nbs/07_lora_matting.ipynb #b0a7021f
 def clip_alphas(out:dict,   # the output of `sam2nb.train.forward_clip`

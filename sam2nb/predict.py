@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_predict.ipynb #35f0c525
 from __future__ import annotations
-import bisect, os, re, tempfile, warnings
+import bisect, os, re, warnings
 from collections import OrderedDict
 from pathlib import Path
 
@@ -453,25 +453,13 @@ def save_overlay_video(path:str|Path,   # the .mp4 (or .avi) to write
                        fps:float=10,    # frames per second
                       ) -> Path:
     "Write an overlay video: masks in object colours, prompt markers on the prompted frames (atomic)."
-    import cv2
-    from sam2nb.viz import overlay
+    from sam2nb.viz import overlay, write_video
     get = frames.frame if isinstance(frames, FrameSource) else frames if callable(frames) else (lambda i: frames[i])
-    segs, path = _segments(results), Path(path)
+    segs = _segments(results)
     if not segs: raise ValueError("no frames to write")
-    fourcc = {".mp4": "mp4v", ".avi": "MJPG"}.get(path.suffix.lower())
-    if fourcc is None: raise ValueError(f"{path}: write an .mp4 or .avi file")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmpdir:
-        tmp = Path(tmpdir)/path.name  # same suffix, so OpenCV picks the same container
-        writer = None
+    def overlays():
         for f in sorted(segs):
             p = (prompts or {}).get(f, {})
-            img = overlay(get(f), {k: v > 0 for k, v in segs[f].items()}, points=p.get("points"),
+            yield overlay(get(f), {k: v > 0 for k, v in segs[f].items()}, points=p.get("points"),
                           labels=p.get("labels"), boxes=p.get("box"))
-            if writer is None:
-                writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*fourcc), fps, (img.shape[1], img.shape[0]))
-                if not writer.isOpened(): raise RuntimeError(f"OpenCV cannot write {path.suffix} video here")
-            writer.write(np.ascontiguousarray(img[..., ::-1]))
-        writer.release()
-        os.replace(tmp, path)
-    return path
+    return write_video(path, overlays(), fps)

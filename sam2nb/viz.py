@@ -4,6 +4,7 @@
 
 # %% ../nbs/03a_viz.ipynb #5c4ace22
 from __future__ import annotations
+from pathlib import Path
 from collections.abc import Mapping
 
 import numpy as np
@@ -11,7 +12,8 @@ import cv2
 import matplotlib.pyplot as plt
 
 # %% auto #0
-__all__ = ['obj_color', 'show_mask', 'show_points', 'show_box', 'overlay', 'frame_grid', 'ClickPrompter']
+__all__ = ['VIDEO_CODECS', 'obj_color', 'show_mask', 'show_points', 'show_box', 'overlay', 'write_video', 'frame_grid',
+           'ClickPrompter']
 
 # %% ../nbs/03a_viz.ipynb #01897793
 def obj_color(obj_id:int|None=None, # object id (None: the first colour)
@@ -116,6 +118,34 @@ def overlay(frame,                  # (H,W,3) uint8 RGB frame
         for x0, y0, x1, y1 in np.asarray(boxes, np.float32).reshape(-1, 4):
             cv2.rectangle(out, (int(x0), int(y0)), (int(x1), int(y1)), (0, 200, 0), max(1, r // 2))
     return out
+
+# %% ../nbs/03a_viz.ipynb #ad1a4e1f
+VIDEO_CODECS = {".mp4": "mp4v", ".avi": "MJPG"}
+
+def write_video(path,            # the .mp4 or .avi to write
+                frames,          # an iterable of (H,W,3) uint8 RGB frames, all the same size
+                fps:float=10,    # frames per second
+               ) -> Path:
+    "Write RGB frames as a video file, atomically; returns the path."
+    from sam2nb.core import atomic_path
+    path = Path(path)
+    fourcc = VIDEO_CODECS.get(path.suffix.lower())
+    if fourcc is None: raise ValueError(f"{path}: write an .mp4 or .avi file")
+    with atomic_path(path) as tmp:
+        writer, size = None, None
+        for f in frames:
+            f = np.asarray(f)
+            if f.ndim != 3 or f.shape[2] != 3 or f.dtype != np.uint8:
+                raise ValueError(f"frames for {path} must be (H,W,3) uint8 RGB, got {f.dtype} {f.shape}")
+            if writer is None:
+                size = f.shape[:2]
+                writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*fourcc), fps, (size[1], size[0]))
+                if not writer.isOpened(): raise RuntimeError(f"OpenCV cannot write {path.suffix} video here")
+            if f.shape[:2] != size: raise ValueError(f"frames for {path} change size from {size} to {f.shape[:2]}")
+            writer.write(np.ascontiguousarray(f[..., ::-1]))
+        if writer is None: raise ValueError(f"no frames to write to {path}")
+        writer.release()
+    return path
 
 # %% ../nbs/03a_viz.ipynb #24dbdc6d
 def frame_grid(frames,              # a sequence of (H,W,3) frames, or a function frame_idx -> frame
