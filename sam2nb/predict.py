@@ -14,7 +14,7 @@ from PIL import Image
 
 from sam2.sam2_video_predictor import SAM2VideoPredictor
 from .core import atomic_path
-from .data import read_image, write_mask
+from .data import read_image, write_mask, IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'VIDEO_SUFFIXES', 'FrameSource', 'PromptError', 'VideoPredictor', 'save_masks', 'save_overlay_video']
@@ -49,7 +49,7 @@ class FrameSource:
     def __init__(self, source,                 # folder of frames, video file, list of paths/arrays, or (T,H,W,3) array
                  image_size:int,               # the model's input size
                  max_cached_frames:int|None=16, # prepared frames kept in memory (None: all that were read)
-                 img_mean=(0.485, 0.456, 0.406), img_std=(0.229, 0.224, 0.225), # SAM 2's normalisation
+                 img_mean=IMAGENET_MEAN, img_std=IMAGENET_STD, # SAM 2's normalisation
                 ):
         self.image_size, self.max_cached_frames = int(image_size), max_cached_frames
         self.mean = torch.tensor(img_mean, dtype=torch.float32)[:, None, None]

@@ -17,11 +17,12 @@ from tqdm.auto import tqdm
 from .core import autocast, atomic_path, check_state_dict, CheckpointError, get_device, load_checkpoint_file
 
 # %% auto #0
-__all__ = ['LOSS_PRESETS', 'PARTS', 'PromptConfig', 'sample_points', 'correction_points', 'noisy_boxes', 'encoder_frozen',
-           'encode_images', 'default_memory_mask', 'encode_memory', 'ClipHooks', 'ClipState', 'EmptyClipError',
-           'renew_inference_tensors', 'forward_clip', 'loss_weights', 'focal_loss', 'dice_loss', 'bce_loss', 'mask_iou',
-           'step_loss', 'sam2_loss', 'freeze', 'unfreeze', 'count_trainable', 'param_groups', 'WarmupCosine',
-           'FeatureCache', 'rng_state', 'set_rng_state', 'evaluate_clips', 'NonFiniteLossError', 'Trainer', 'fit']
+__all__ = ['LOSS_PRESETS', 'PARTS', 'PromptConfig', 'sample_points', 'correction_points', 'mask_to_box', 'noisy_boxes',
+           'encoder_frozen', 'encode_images', 'default_memory_mask', 'encode_memory', 'ClipHooks', 'ClipState',
+           'EmptyClipError', 'renew_inference_tensors', 'forward_clip', 'loss_weights', 'focal_loss', 'dice_loss',
+           'bce_loss', 'mask_iou', 'step_loss', 'sam2_loss', 'freeze', 'unfreeze', 'count_trainable', 'param_groups',
+           'WarmupCosine', 'FeatureCache', 'rng_state', 'set_rng_state', 'evaluate_clips', 'NonFiniteLossError',
+           'Trainer', 'fit']
 
 # %% ../nbs/06_train.ipynb #0d98589f
 @dataclass
@@ -81,6 +82,16 @@ def correction_points(gt:torch.Tensor,    # (N,H,W) bool ground truth
     labels = gt[torch.arange(len(gt), device=gt.device), y, x].int()
     return xy[:, None], labels[:, None]
 
+def mask_to_box(masks:torch.Tensor, # (..., H, W) boolean masks
+               ) -> torch.Tensor:   # (..., 4) float boxes [x0, y0, x1, y1), zeros for empty masks
+    "Tight half-open boxes around boolean masks, batched."
+    rows, cols = masks.any(-1), masks.any(-2)
+    H, W = masks.shape[-2:]
+    y0 = rows.float().argmax(-1); y1 = H - rows.flip(-1).float().argmax(-1)
+    x0 = cols.float().argmax(-1); x1 = W - cols.flip(-1).float().argmax(-1)
+    box = torch.stack([x0, y0, x1, y1], -1).float()
+    return torch.where(rows.any(-1, keepdim=True), box, torch.zeros_like(box))
+
 def noisy_boxes(gt:torch.Tensor,         # (N,H,W) bool, each non-empty
                 g:torch.Generator|None=None, # random generator
                 noise:float=0.1,         # std of each corner's noise as a fraction of the box side
@@ -88,11 +99,9 @@ def noisy_boxes(gt:torch.Tensor,         # (N,H,W) bool, each non-empty
                ) -> tuple[torch.Tensor, torch.Tensor]:
     "Jittered bounding boxes as SAM 2 corner points: (N,2,2) xy and (N,2) labels 2 (top-left), 3 (bottom-right)."
     N, H, W = gt.shape
-    cols, rows = gt.any(1), gt.any(2)  # (N,W), (N,H)
-    ar_w, ar_h = torch.arange(W, device=gt.device), torch.arange(H, device=gt.device)
-    x0 = torch.where(cols, ar_w, W).min(1).values; x1 = torch.where(cols, ar_w, -1).max(1).values
-    y0 = torch.where(rows, ar_h, H).min(1).values; y1 = torch.where(rows, ar_h, -1).max(1).values
-    box = torch.stack([x0, y0, x1, y1], -1).float()
+    # SAM 2's box corners are the first and last pixels: the half-open box minus one at the far side
+    box = mask_to_box(gt) - torch.tensor([0., 0., 1., 1.], device=gt.device)
+    x0, y0, x1, y1 = box.unbind(-1)
     if noise > 0:
         side = torch.stack([x1 - x0, y1 - y0] * 2, -1).float()
         jitter = torch.randn((N, 4), generator=g).to(gt.device) * noise * side

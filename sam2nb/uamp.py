@@ -17,26 +17,15 @@ from .core import atomic_path, CheckpointError, SMOKE_LABEL, load_checkpoint_fil
 from .data import read_mask
 from .metrics import evaluate_vos, db_eval_iou
 from .predict import VideoPredictor, save_masks
-from .train import ClipHooks, Trainer, forward_clip, sam2_loss, mask_iou, renew_inference_tensors
+from .train import ClipHooks, Trainer, forward_clip, sam2_loss, mask_iou, renew_inference_tensors, mask_to_box
 
 # %% auto #0
 __all__ = ['STABLE_FRAMES', 'STABLE_IOU', 'MEMORY_IOU', 'MEMORY_OBJ', 'MEMORY_KF', 'MEMORY_KEEP', 'MODES', 'SAMURAI_KF_WEIGHT',
-           'UAMP_LOSS', 'MASK_LOSS', 'mask_to_box', 'box_iou', 'xyxy_to_xyah', 'xyah_to_xyxy', 'KalmanBox',
-           'fresh_track', 'kf_step', 'samurai_valid', 'select_memory_frames', 'UAMP', 'save_uamp', 'load_uamp',
-           'UAMPTracking', 'UAMPPredictor', 'frame_info', 'track', 'UAMPClipHooks', 'uamp_loss', 'clip_loss',
-           'train_uamp', 'evaluate_modes']
+           'UAMP_LOSS', 'MASK_LOSS', 'box_iou', 'xyxy_to_xyah', 'xyah_to_xyxy', 'KalmanBox', 'fresh_track', 'kf_step',
+           'samurai_valid', 'select_memory_frames', 'UAMP', 'save_uamp', 'load_uamp', 'UAMPTracking', 'UAMPPredictor',
+           'frame_info', 'track', 'UAMPClipHooks', 'uamp_loss', 'clip_loss', 'train_uamp', 'evaluate_modes']
 
 # %% ../nbs/08_uamp.ipynb #817de359
-def mask_to_box(masks:torch.Tensor, # (..., H, W) boolean masks
-               ) -> torch.Tensor:   # (..., 4) float boxes [x0, y0, x1, y1), zeros for empty masks
-    "Tight half-open boxes around boolean masks, batched."
-    rows, cols = masks.any(-1), masks.any(-2)
-    H, W = masks.shape[-2:]
-    y0 = rows.float().argmax(-1); y1 = H - rows.flip(-1).float().argmax(-1)
-    x0 = cols.float().argmax(-1); x1 = W - cols.flip(-1).float().argmax(-1)
-    box = torch.stack([x0, y0, x1, y1], -1).float()
-    return torch.where(rows.any(-1, keepdim=True), box, torch.zeros_like(box))
-
 def box_iou(a:torch.Tensor, # (..., 4) boxes [x0, y0, x1, y1)
             b:torch.Tensor, # (..., 4) boxes, broadcast against `a`
            ) -> torch.Tensor:
