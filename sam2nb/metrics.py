@@ -126,73 +126,97 @@ def disk(r:int) -> np.ndarray:
 # %% ../nbs/04_metrics.ipynb #a029f5b7
 _U = np.uint64
 
-def _pack(m):
-    "bool (T,H,W) -> uint64 words (nw, T, H); bit j of word k is column 64k+j; one spare bit past W."
-    T, H, W = m.shape
-    nw = W // 64 + 1
-    by = np.packbits(m, axis=-1, bitorder="little")                 # (T, H, nb) bytes
-    buf = np.zeros((T, H, nw * 8), np.uint8); buf[..., :by.shape[-1]] = by
-    words = buf.view("<u8")                                         # (T, H, nw)
-    out = np.empty((nw, T, H), np.uint64)
-    for k in range(nw): out[k] = words[..., k]                      # word-major: faster than one transpose
-    return out
-
-def _shift_cols(P, d):
-    "Packed words moved so that out column x holds in column x+d (zero fill)."
-    q, s = divmod(abs(d), 64); nw = P.shape[0]
-    if q >= nw: return np.zeros_like(P)
-    out = np.empty_like(P)
+def _shift_into(src,  # packed words (nw, ...)
+                d,    # columns to move: out column x holds column x+d
+                out,  # an array like `src` to write into
+               ):
+    "`src` moved along the row by `d` columns (zero fill), written into `out`."
+    q, s = divmod(abs(d), 64); nw = src.shape[0]
+    if q >= nw: out[:] = 0; return out
     if d > 0:
-        src = P[q:]
-        if s == 0: out[:nw - q] = src
+        a, b = out[:nw - q], src[q:]
+        if s == 0: a[:] = b
         else:
-            np.right_shift(src, _U(s), out=out[:nw - q]); out[:nw - q - 1] |= src[1:] << _U(64 - s)
+            np.right_shift(b, _U(s), out=a); a[:-1] |= b[1:] << _U(64 - s)
         out[nw - q:] = 0
     else:
-        src = P[:nw - q]
-        if s == 0: out[q:] = src
+        a, b = out[q:], src[:nw - q]
+        if s == 0: a[:] = b
         else:
-            np.left_shift(src, _U(s), out=out[q:]); out[q + 1:] |= src[:-1] >> _U(64 - s)
+            np.left_shift(b, _U(s), out=a); a[1:] |= b[:-1] >> _U(64 - s)
         out[:q] = 0
     return out
 
-def _dilate_disk(P, r):
-    "Binary dilation of packed words (nw, T, rows) by the disk of radius r, zero outside."
-    if r == 0: return P.copy()
-    # a margin of zero words keeps every horizontal run whole (a run cut at the array edge would
-    # leave a gap when it is shifted and merged below)
-    m = -(-r // 64)
-    pad = np.zeros((m,) + P.shape[1:], P.dtype)
-    P = np.concatenate([pad, P, pad], axis=0)
-    widths = sorted({math.isqrt(r * r - dy * dy) for dy in range(r + 1)})
-    hdil, a, cur = {0: P}, 0, P
-    for w in widths[1:]:
-        while a < w:                    # grow the horizontal run; a step b <= 2a+1 leaves no gap
-            b = min(w - a, 2 * a + 1)
-            cur = cur | _shift_cols(cur, b) | _shift_cols(cur, -b); a += b
-        hdil[w] = cur
-    out, n = hdil[r].copy(), P.shape[-1]
-    for dy in range(1, min(r, n - 1) + 1):     # shifts past the last row add nothing
-        h = hdil[math.isqrt(r * r - dy * dy)]
-        out[..., dy:] |= h[..., :n - dy]
-        out[..., :n - dy] |= h[..., dy:]
-    return out[m:-m]
+def _popcount(X):
+    "Set bits of packed words (nw, T, 2, rows) per frame and side: (T, 2)."
+    return np.bitwise_count(X).sum(0, dtype=np.uint32).sum(-1).astype(np.int64)
 
-def _packed_boundary(X, k0, k1, y0, y1, H, W):
-    "DAVIS boundary of packed masks X (nw,T,H) inside words k0..k1 and rows y0..y1."
-    c = X[k0:k1 + 1, :, y0:y1 + 2]
-    c = np.concatenate([c, c[..., -1:]], -1) if y1 + 1 >= H else c.copy()   # repeat the last row
-    wb, bb = divmod(W - 1, 64); wv, bv = divmod(W, 64)
-    if k1 >= wv:   # repeat the last column into the spare bit W
-        col = (c[wb - k0] >> _U(bb)) & _U(1)
-        c[wv - k0] = (c[wv - k0] & ~(_U(1) << _U(bv))) | (col << _U(bv))
-    e = _shift_cols(c, 1)
-    A = c[..., :-1]
-    b = (A ^ e[..., :-1]) | (A ^ c[..., 1:]) | (A ^ e[..., 1:])
-    if k1 >= wv:   # nothing exists from column W on
-        b[wv - k0] &= (_U(1) << _U(bv)) - _U(1)
-        b[wv - k0 + 1:] = 0
-    return b
+def _pack_pair(g, p,   # bool (T,H,W) ground truth and prediction
+               rows,   # slice of rows to keep
+               c0, c1, # first and last column to keep
+               lead,   # bit of column c0 (free bits before it)
+               nw,     # words per row
+               pad,    # zero rows after each frame's last
+              ):
+    "g and p cropped and packed into words (nw, T, 2, rows + pad)."
+    T = g.shape[0]; h = rows.stop - rows.start
+    out = np.zeros((nw, T, 2, h + pad), np.uint64)
+    nb = -(-(c1 - c0 + 1) // 8)
+    buf = np.zeros((T, h, nw * 8), np.uint8)
+    for side, m in enumerate((g, p)):
+        buf[..., :nb] = np.packbits(m[:, rows, c0:c1 + 1], axis=-1, bitorder="little")
+        np.copyto(out[:, :, side, :h], buf.view("<u8").transpose(2, 0, 1))
+    return _shift_into(out, -lead, np.empty_like(out)) if lead else out
+
+def _packed_boundary(X,      # packed masks (nw, t, 2, h + pad)
+                     h,      # rows in the window
+                     lo, hi, # bits of the frame's first existing column and of the window's last
+                     bottom, # the window ends at the frame's last row
+                     right,  # the window ends at the frame's last column
+                    ):
+    "DAVIS boundary (`seg2bmap`) of packed masks; zero outside the window."
+    if right:   # the frame's last column repeats
+        X = X.copy()
+        X[(hi + 1) // 64] |= ((X[hi // 64] >> _U(hi % 64)) & _U(1)) << _U((hi + 1) % 64)
+    nw = X.shape[0]
+    e = _shift_into(X, 1, np.empty_like(X))                   # the right neighbour
+    s, se = np.empty_like(X), np.empty_like(X)                 # the lower and lower-right ones
+    xf, ef, sf, sef = (a.reshape(nw, -1) for a in (X, e, s, se))
+    sf[:, :-1] = xf[:, 1:]; sf[:, -1] = 0; sef[:, :-1] = ef[:, 1:]; sef[:, -1] = 0
+    if bottom:  # the frame's last row repeats
+        s[..., h - 1] = X[..., h - 1]; se[..., h - 1] = e[..., h - 1]
+    s ^= X; se ^= X; e ^= X
+    e |= s; e |= se
+    e[..., h:] = 0                                             # the spare rows
+    k, b = divmod(lo, 64)                                      # bits before the frame's first column
+    e[:k] = 0; e[k] &= ~((_U(1) << _U(b)) - _U(1))
+    k, b = divmod(hi + 1, 64)                                  # bits after the window's last column
+    e[k] &= (_U(1) << _U(b)) - _U(1); e[k + 1:] = 0
+    return e
+
+def _dilate_disk(B, # packed boundaries (nw, t, 2, h + pad), with r free bits each side and pad >= r
+                 r, # disk radius
+                ):
+    "Binary dilation of packed masks by the disk x²+y² ≤ r²."
+    if r == 0: return B.copy()
+    widths = sorted({math.isqrt(r * r - dy * dy) for dy in range(r + 1)})
+    tmp = np.empty_like(B)
+    hdil, a, cur = {0: B}, 0, B
+    for w in widths[1:]:
+        while a < w:    # grow the horizontal run; a step b <= 2a+1 leaves no gap
+            b = min(w - a, 2 * a + 1)
+            nxt = cur.copy()
+            nxt |= _shift_into(cur, b, tmp); nxt |= _shift_into(cur, -b, tmp)
+            cur = nxt; a += b
+        hdil[w] = cur
+    out = hdil[r].copy()
+    nw = B.shape[0]
+    of = out.reshape(nw, -1); n = of.shape[1]
+    for dy in range(1, r + 1):   # the row dy above and below, dilated by the disk's half-width there
+        hf = hdil[math.isqrt(r * r - dy * dy)].reshape(nw, -1)
+        of[:, dy:] |= hf[:, :n - dy]
+        of[:, :n - dy] |= hf[:, dy:]
+    return out
 
 def _f_from_counts(n_fg, n_gt, fg_match, gt_match):
     "DAVIS precision/recall/F rules, elementwise, with the reference's float operations."
@@ -207,6 +231,7 @@ def db_eval_jf(gt,              # (H,W) or (T,H,W) binary ground truth
                pred,            # same shape, binary prediction
                bound_th=0.008,  # boundary tolerance: fraction of the diagonal, or pixels if >= 1
                void=None,       # optional same-shape mask of pixels to ignore
+               chunk_bytes=1 << 18,  # packed bytes handled at a time (fits the CPU cache)
               ):
     "DAVIS J and F per frame in one vectorised pass: `(J, F)`."
     g, p = _pair(gt, pred)
@@ -218,36 +243,33 @@ def db_eval_jf(gt,              # (H,W) or (T,H,W) binary ground truth
         g, p = g & ~v, p & ~v
     T, H, W = g.shape
     r = bound_pix((H, W), bound_th)
-    G, P = _pack(g), _pack(p)
-    occ = G | P
-    rows = np.flatnonzero(occ.any(axis=(0, 1))); words = np.flatnonzero(occ.any(axis=(1, 2)))
-    if len(rows) == 0:
+    occ = g.any(0) | p.any(0)
+    ys, xs = np.flatnonzero(occ.any(1)), np.flatnonzero(occ.any(0))
+    if len(ys) == 0:   # nothing anywhere: J = F = 1 on every frame
         J = F = np.ones(T)
     else:
-        y0, y1 = max(rows[0] - 1, 0), rows[-1]                       # boundaries reach one row up ...
-        k0, k1 = max(words[0] - 1, 0), min(words[-1] + 1, G.shape[0] - 1)  # ... and one column left
-        bc = np.bitwise_count
-        Gc, Pc = G[k0:k1 + 1], P[k0:k1 + 1]
-        inter, union = bc(Gc & Pc).sum((0, 2)), bc(Gc | Pc).sum((0, 2))
+        y0, y1 = max(ys[0] - 1, 0), ys[-1]      # boundaries reach one row up ...
+        x0, x1 = max(xs[0] - 1, 0), xs[-1]      # ... and one column left
+        h, pad = y1 - y0 + 1, max(r, 1)
+        c0 = max(x0 - r, 0)                     # columns before x0 are empty: use them as free bits
+        lead = r - (x0 - c0)                    # and shift in what is missing
+        base = c0 - lead                        # frame column of bit 0
+        lo, hi = max(0, -base), x1 - base
+        nw = -(-(hi + 2 + r) // 64)             # the window, a spare bit and r free bits after it
+        X = _pack_pair(g, p, slice(y0, y1 + 1), c0, x1, lead, nw, pad)
+        n = _popcount(X)
+        inter = _popcount(X[:, :, :1] & X[:, :, 1:])[:, 0]
+        union = n[:, 0] + n[:, 1] - inter
         with np.errstate(invalid="ignore", divide="ignore"):
             J = np.where(union == 0, 1.0, inter / np.maximum(union, 1))
-        # boundaries and dilations in chunks of frames small enough to stay in the CPU cache,
-        # each chunk cropped to the rows and words its own frames use
-        chunk = max(1, (1 << 18) // ((k1 - k0 + 1) * (y1 - y0 + 2) * 8))
-        counts = []
+        chunk = max(1, chunk_bytes // (2 * nw * (h + pad) * 8))
+        nb, matched = np.empty((T, 2), np.int64), np.empty((T, 2), np.int64)
         for s in range(0, T, chunk):
-            Gs, Ps = G[:, s:s + chunk], P[:, s:s + chunk]
-            oc = occ[:, s:s + chunk]
-            rs, ws = np.flatnonzero(oc.any(axis=(0, 1))), np.flatnonzero(oc.any(axis=(1, 2)))
-            n = Gs.shape[1]
-            if len(rs) == 0:   # nothing in these frames: no boundary on either side
-                counts.append([np.zeros(n, np.int64)] * 4); continue
-            a0, a1 = max(rs[0] - 1, 0), rs[-1]
-            b0, b1 = max(ws[0] - 1, 0), min(ws[-1] + 1, G.shape[0] - 1)
-            gb, pb = _packed_boundary(Gs, b0, b1, a0, a1, H, W), _packed_boundary(Ps, b0, b1, a0, a1, H, W)
-            gd, pd = _dilate_disk(gb, r), _dilate_disk(pb, r)
-            counts.append([bc(pb).sum((0, 2)), bc(gb).sum((0, 2)), bc(pb & gd).sum((0, 2)), bc(gb & pd).sum((0, 2))])
-        F = _f_from_counts(*[np.concatenate(c) for c in zip(*counts)])
+            B = _packed_boundary(X[:, s:s + chunk], h, lo, hi, y1 == H - 1, x1 == W - 1)
+            D = _dilate_disk(B, r)
+            D[:, :, 0] &= B[:, :, 1]; D[:, :, 1] &= B[:, :, 0]  # pred boundary near gt's, gt boundary near pred's
+            nb[s:s + chunk], matched[s:s + chunk] = _popcount(B), _popcount(D)
+        F = _f_from_counts(nb[:, 1], nb[:, 0], matched[:, 0], matched[:, 1])
     return (_out(J[0]), _out(F[0])) if single else (J.astype(np.float64), F.astype(np.float64))
 
 def db_eval_boundary(gt,              # (H,W) or (T,H,W) binary ground truth
@@ -525,11 +547,15 @@ def _gauss_kernels(sigma=1.4, eps=1e-2):
     dg = -x * g / sigma ** 2
     return g / np.sqrt((g ** 2).sum()), dg / np.sqrt((dg ** 2).sum())   # the 2-D kernel's norm splits
 
-def _grad_mag(a, sigma):
+def _grad_mag(a,         # float32 (H,W) alpha
+              sigma,     # Gaussian derivative scale
+              out=None,  # optional float32 (H,W) buffer for the result
+             ):
+    "Magnitude of the Gaussian-derivative gradient of `a`."
     g, dg = _gauss_kernels(sigma)
-    gx = cv2.sepFilter2D(a, cv2.CV_32F, dg, g, borderType=cv2.BORDER_REPLICATE)   # d/dx
-    gy = cv2.sepFilter2D(a, cv2.CV_32F, g, dg, borderType=cv2.BORDER_REPLICATE)   # d/dy
-    return cv2.magnitude(gx, gy)
+    gx = cv2.sepFilter2D(a, cv2.CV_32F, dg, g, dst=out, borderType=cv2.BORDER_REPLICATE)   # d/dx
+    gy = cv2.sepFilter2D(a, cv2.CV_32F, g, dg, borderType=cv2.BORDER_REPLICATE)            # d/dy
+    return cv2.magnitude(gx, gy, gx)
 
 def _minmax(a):
     lo, hi = cv2.minMaxLoc(a)[:2]
@@ -545,7 +571,8 @@ def grad(gt, pred, trimap=None, convention="video",
     norm = (convention == "video") if normalize is None else normalize
     def one(g, p, u):
         if norm: g, p = _minmax(g), _minmax(p)
-        mg, mp = _grad_mag(g, sigma), _grad_mag(p, sigma)
+        mg = _grad_mag(g, sigma)
+        mp = _grad_mag(p, sigma)
         if u is None: return cv2.norm(mg, mp, cv2.NORM_L2SQR) / 1000
         return np.sum(((mg - mp) ** 2)[u], dtype=np.float64) / 1000
     return _per_frame(one, g, p, unk)
@@ -557,6 +584,40 @@ def _f32_at_least(t:float):
 
 _THR_015 = float(np.nextafter(np.float32(0.15), np.float32(0)))   # `x > this` is `x >= 0.15` for float32 x
 
+def _largest_component(b, # uint8 0/1 image
+                      ) -> np.ndarray:
+    "Mask (uint8 0/1) of the largest 4-connected component of `b`; the first in raster order on ties, as the reference."
+    n, lab = cv2.connectedComponents(b, connectivity=4)
+    big = 1 + int(np.argmax(np.bincount(lab.ravel(), minlength=n)[1:]))
+    return (lab == big).view(np.uint8)
+
+def _conn_levels(m,  # float32 (H,W) min(gt, pred), cropped to where it reaches the first level
+                 th, # the thresholds 0, step, ..., 1
+                ) -> np.ndarray:
+    "For each pixel, how many levels in a row (from the first) it stays in the largest component."
+    h, w = m.shape
+    levels = np.zeros((h, w), np.uint8)
+    ff = np.zeros((h + 2, w + 2), np.uint8)                 # flood-fill mask
+    seed = np.unravel_index(int(np.argmax(m)), m.shape)     # the brightest pixel lasts longest
+    for i in range(1, len(th)):
+        b = (m >= _f32_at_least(th[i])).view(np.uint8)
+        total = cv2.countNonZero(b)
+        if total == 0: break
+        om = None
+        if b[seed]:
+            # the seed's component is the largest outright when it holds most pixels (no tie possible)
+            ff[:] = 0
+            area = cv2.floodFill(b, ff, (int(seed[1]), int(seed[0])), 0, 0, 0, 4 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))[0]
+            if 2 * area > total: om = ff[1:-1, 1:-1]
+        if om is None:
+            om = _largest_component(b)
+            # the pixels still alive are those with levels == i - 1; none of them in `om`: all fail here
+            if i > 1 and not (om.view(bool) & (levels == i - 1)).any(): break
+        # components nest across levels, so the survivors are exactly the new largest component
+        levels += om
+        if levels[seed] != i: seed = np.unravel_index(int(np.argmax(levels == i)), levels.shape)
+    return levels
+
 def _conn_frame(g, p, u, step=0.1):
     th = np.arange(0, 1 + step, step)       # the reference's thresholds (float64)
     m = np.minimum(g, p)                    # (g >= t) & (p >= t)  ==  min(g, p) >= t
@@ -565,37 +626,13 @@ def _conn_frame(g, p, u, step=0.1):
     if first.any():
         ys, xs = np.flatnonzero(first.any(1)), np.flatnonzero(first.any(0))
         sl = np.s_[ys[0]:ys[-1] + 1, xs[0]:xs[-1] + 1]
-        mc = np.ascontiguousarray(m[sl])
-        h, w = mc.shape
-        levels = np.zeros((h, w), np.uint8)   # how many levels in a row the pixel stayed in the largest component
-        ff = np.zeros((h + 2, w + 2), np.uint8)
-        seed = np.unravel_index(int(np.argmax(mc)), mc.shape)   # the brightest pixel lasts longest
-        for i in range(1, len(th)):
-            b = (mc >= _f32_at_least(th[i])).view(np.uint8)
-            total = np.count_nonzero(b)
-            if total == 0: break
-            om = None
-            if seed is not None and b[seed]:
-                # the seed's component is the largest outright when it holds most pixels (no tie possible)
-                ff[:] = 0
-                area = cv2.floodFill(b, ff, (int(seed[1]), int(seed[0])), 0, 0, 0, 4 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))[0]
-                if 2 * area > total: om = ff[1:-1, 1:-1]
-            if om is None:   # label everything and take the largest (first in raster order on ties)
-                n, lab = cv2.connectedComponents(b, connectivity=4)
-                big = 1 + int(np.argmax(np.bincount(lab.ravel(), minlength=n)[1:]))
-                om = (lab == big).view(np.uint8)
-                # the pixels still alive are those with levels == i - 1; none of them in `om`: all fail here
-                if i > 1 and not (om.view(bool) & (levels == i - 1)).any(): break
-            # components nest across levels, so the survivors are exactly the new largest component
-            levels += om
-            if levels[seed] != i: seed = np.unravel_index(int(np.argmax(levels == i)), levels.shape)
         table = np.zeros((1, 256), np.float32)
         table[0, :len(th)] = list(th[:len(th) - 1]) + [1.0]    # never failing -> 1
-        rd[sl] = cv2.LUT(levels, table)
-    # the reference's float32 operations, element for element
-    gd = cv2.subtract(g, rd); cv2.threshold(gd, _THR_015, 0, cv2.THRESH_TOZERO, dst=gd); gd = cv2.subtract(1.0, gd)
-    pd_ = cv2.subtract(p, rd); cv2.threshold(pd_, _THR_015, 0, cv2.THRESH_TOZERO, dst=pd_); pd_ = cv2.subtract(1.0, pd_)
-    e = cv2.absdiff(gd, pd_)
+        cv2.LUT(_conn_levels(m[sl], th), table, dst=rd[sl])
+    # the reference's float32 operations, element for element, in two buffers
+    gd = cv2.subtract(g, rd); cv2.threshold(gd, _THR_015, 0, cv2.THRESH_TOZERO, dst=gd); cv2.subtract(1.0, gd, dst=gd)
+    pd_ = cv2.subtract(p, rd, dst=rd); cv2.threshold(pd_, _THR_015, 0, cv2.THRESH_TOZERO, dst=pd_); cv2.subtract(1.0, pd_, dst=pd_)
+    e = cv2.absdiff(gd, pd_, dst=gd)
     return (np.sum(e) if u is None else np.sum(e[u], dtype=np.float64)) / 1000
 
 def conn(gt, pred, trimap=None, convention="video",
