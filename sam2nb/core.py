@@ -237,9 +237,11 @@ def check_state_dict(model:torch.nn.Module, # the model the weights are meant fo
                      state_dict:dict,       # the weights
                      source:str="checkpoint", # the file name, for the message
                      config:str="",         # the config name, for the message
+                     keys=None,             # only these of the model's keys are expected (None: all of them)
                     ):
     "Raise a `CheckpointError` naming missing, unexpected and mis-shaped keys; return None when they fit."
     own = model.state_dict()
+    if keys is not None: own = {k: v for k, v in own.items() if k in set(keys)}
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
     shapes = [f"{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(v.shape)}"

@@ -314,7 +314,7 @@ def train_matting(model:nn.Module,       # a SAM 2 model with an adapter (`add_l
     from sam2nb.train import Trainer
     if not has_adapter(model): raise ValueError("the model has no adapter: call add_lora(model) first (full fine-tuning is sam2nb.train's job)")
     opts = dict(batch_size=2, vision_lr=None, layer_decay=None, weight_decay=0.0, grad_clip=1.0, cache=True,
-                tensorboard=False, warmup=0.1)
+                tensorboard=False, warmup=0.1, save_weights="trainable")   # the base stays as it was: keep it out of last.pt
     opts.update(kwargs)
     trainer = Trainer(model, train_data, out_dir=out_dir, steps=steps, lr=lr, prompts=prompt,
                       loss=MattingLoss(l1, laplacian, coherence), memory_mask_fn=soft_alpha_memory, **opts)

@@ -700,6 +700,7 @@ class Trainer:
                  cache:FeatureCache|str|Path|bool|None=None, # True/"memory", a folder, or a `FeatureCache` (needs a frozen encoder)
                  val_every:int|None=None,      # validate every this many steps (and at the end)
                  save_every:int|None=None,     # write last.pt every this many steps (and at the end)
+                 save_weights:str="all",       # "all": official-format checkpoints; "trainable": only the trained weights
                  seed:int=0,                   # seed of data order, prompts and dropout
                  num_workers:int=0,            # DataLoader workers
                  collate_fn:Callable|None=None, # batch builder (None: `sam2nb.data.collate`)
@@ -729,6 +730,9 @@ class Trainer:
         self.loss_fn = loss if callable(loss) else self._preset_loss(loss)
         self.cache = self._make_cache(cache)
         self.val_every, self.save_every, self.grad_clip, self.progress = val_every, save_every, grad_clip, progress
+        if save_weights not in ("all", "trainable"):
+            raise ValueError(f"save_weights={save_weights!r}: use 'all' (official format) or 'trainable'")
+        self.save_weights, self._frozen = save_weights, None
         self.groups = param_groups(self.sam, lr, vision_lr, weight_decay, layer_decay)
         self.optimizer = torch.optim.AdamW([{k: v for k, v in g.items() if k != "name"} for g in self.groups], lr=lr)
         n_warm = int(warmup * self.total) if warmup < 1 else int(warmup)
@@ -778,13 +782,30 @@ class Trainer:
                                                 collate_fn=self.collate_fn, num_workers=self.num_workers))
 
     # ---- checkpoints
+    def trainable_names(self) -> list[str]:
+        "State-dict keys of the parameters being trained."
+        return [k for k, p in self.sam.named_parameters() if p.requires_grad]
+
+    def frozen_summary(self) -> dict:
+        "Sum and sum of squares of every frozen floating-point tensor: tells a different base model from the same one."
+        if self._frozen is None:
+            train = set(self.trainable_names())
+            self._frozen = {k: (float(v.double().sum()), float(v.double().square().sum()))
+                            for k, v in self.sam.state_dict().items() if k not in train and v.is_floating_point()}
+        return self._frozen
+
     def state(self) -> dict:
-        "The checkpoint: the official `{'model': ...}` plus everything needed to resume."
-        return {"model": {k: v.detach().cpu() for k, v in self.sam.state_dict().items()},
-                "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                "step": self.step, "rng": rng_state(), "history": self.history, "val_history": self.val_history,
-                "best": self.best, "config": getattr(self.sam, "sam2nb_config", ""), "image_size": int(self.sam.image_size),
-                "trainer": self.config}
+        "The checkpoint: the official `{'model': ...}` (or only the trained weights) plus everything needed to resume."
+        sd = self.sam.state_dict()
+        if self.save_weights == "trainable":
+            sd = {k: sd[k] for k in self.trainable_names()}
+        ck = {"model": {k: v.detach().cpu() for k, v in sd.items()}, "weights": self.save_weights,
+              "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+              "step": self.step, "rng": rng_state(), "history": self.history, "val_history": self.val_history,
+              "best": self.best, "config": getattr(self.sam, "sam2nb_config", ""), "image_size": int(self.sam.image_size),
+              "trainer": self.config}
+        if self.save_weights == "trainable": ck["frozen"] = self.frozen_summary()
+        return ck
 
     def save(self, name:str="last.pt") -> Path|None:
         "Write a checkpoint atomically (main process only)."
@@ -794,14 +815,30 @@ class Trainer:
         self.acc.wait_for_everyone()
         return path
 
+    def _check_frozen(self, ck, path):
+        "A trainable-only checkpoint resumes only over the frozen weights it was trained on."
+        saved, own = ck.get("frozen") or {}, self.frozen_summary()
+        differ = [k for k in own if k not in saved
+                  or not all(math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9) for a, b in zip(own[k], saved[k]))]
+        if differ or set(saved) - set(own):
+            raise CheckpointError(f"{path} holds only trained weights, and the frozen weights of this model differ from "
+                                  f"the ones it was trained over ({len(differ)} tensors, e.g. {differ[:2]}): build the "
+                                  "model from the same base checkpoint (and adapter layout) before resuming")
+
     def load(self, path:str|Path):
         "Restore weights, optimiser, schedule, step, history and RNG from a checkpoint (errors name the file)."
         path = Path(path)
         ck = load_checkpoint_file(path, "checkpoint to resume from")
         missing = {"model", "optimizer", "scheduler", "step"} - set(ck)
         if missing: raise CheckpointError(f"{path}: cannot resume from it, it lacks {sorted(missing)} (a weights-only checkpoint?)")
-        check_state_dict(self.sam, ck["model"], source=str(path), config=getattr(self.sam, "sam2nb_config", ""))
-        self.sam.load_state_dict(ck["model"])
+        cfg = getattr(self.sam, "sam2nb_config", "")
+        if ck.get("weights", "all") == "trainable":
+            check_state_dict(self.sam, ck["model"], source=str(path), config=cfg, keys=self.trainable_names())
+            self._check_frozen(ck, path)
+            self.sam.load_state_dict(ck["model"], strict=False)
+        else:
+            check_state_dict(self.sam, ck["model"], source=str(path), config=cfg)
+            self.sam.load_state_dict(ck["model"])
         self.optimizer.load_state_dict(ck["optimizer"]); self.scheduler.load_state_dict(ck["scheduler"])
         self.step, self.history, self.val_history, self.best = ck["step"], ck["history"], ck["val_history"], ck["best"]
         if "rng" in ck: set_rng_state(ck["rng"])

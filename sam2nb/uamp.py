@@ -557,7 +557,7 @@ def train_uamp(model,                 # a `SAM2Base`; frozen here (requires_grad
         trainer = Trainer(model, train_data, out_dir=out_dir, steps=steps, lr=lr, vision_lr=None,
                           weight_decay=weight_decay, layer_decay=None, warmup=warmup, grad_clip=grad_clip,
                           loss=lambda out, batch: uamp_loss(out, hooks, loss_weights), prompts="mask",
-                          cache=cache, hooks=hooks, **{"tensorboard": False, **trainer_kwargs})
+                          cache=cache, hooks=hooks, **{"tensorboard": False, "save_weights": "trainable", **trainer_kwargs})
         model.eval()  # the trainer switched it to train mode; SAM 2 is frozen, so it runs as at inference
         with hooks.attached(): trainer.fit()
     finally:
