@@ -256,19 +256,23 @@ def db_eval_jf(gt,              # (H,W) or (T,H,W) binary ground truth
         base = c0 - lead                        # frame column of bit 0
         lo, hi = max(0, -base), x1 - base
         nw = -(-(hi + 2 + r) // 64)             # the window, a spare bit and r free bits after it
-        X = _pack_pair(g, p, slice(y0, y1 + 1), c0, x1, lead, nw, pad)
-        n = _popcount(X)
-        inter = _popcount(X[:, :, :1] & X[:, :, 1:])[:, 0]
+        frame_bytes = 2 * nw * (h + pad) * 8
+        chunk = max(1, chunk_bytes // frame_bytes)              # frames per cache-sized chunk
+        group = chunk * max(1, (1 << 26) // (chunk * frame_bytes))  # frames packed at a time: about 64 MB at most
+        n, inter = np.empty((T, 2), np.int64), np.empty(T, np.int64)
+        nb, matched = np.empty((T, 2), np.int64), np.empty((T, 2), np.int64)
+        for g0 in range(0, T, group):
+            X = _pack_pair(g[g0:g0 + group], p[g0:g0 + group], slice(y0, y1 + 1), c0, x1, lead, nw, pad)
+            n[g0:g0 + group] = _popcount(X)
+            inter[g0:g0 + group] = _popcount(X[:, :, :1] & X[:, :, 1:])[:, 0]
+            for s in range(0, X.shape[1], chunk):
+                B = _packed_boundary(X[:, s:s + chunk], h, lo, hi, y1 == H - 1, x1 == W - 1)
+                D = _dilate_disk(B, r)
+                D[:, :, 0] &= B[:, :, 1]; D[:, :, 1] &= B[:, :, 0]  # pred boundary near gt's, gt boundary near pred's
+                nb[g0 + s:g0 + s + chunk], matched[g0 + s:g0 + s + chunk] = _popcount(B), _popcount(D)
         union = n[:, 0] + n[:, 1] - inter
         with np.errstate(invalid="ignore", divide="ignore"):
             J = np.where(union == 0, 1.0, inter / np.maximum(union, 1))
-        chunk = max(1, chunk_bytes // (2 * nw * (h + pad) * 8))
-        nb, matched = np.empty((T, 2), np.int64), np.empty((T, 2), np.int64)
-        for s in range(0, T, chunk):
-            B = _packed_boundary(X[:, s:s + chunk], h, lo, hi, y1 == H - 1, x1 == W - 1)
-            D = _dilate_disk(B, r)
-            D[:, :, 0] &= B[:, :, 1]; D[:, :, 1] &= B[:, :, 0]  # pred boundary near gt's, gt boundary near pred's
-            nb[s:s + chunk], matched[s:s + chunk] = _popcount(B), _popcount(D)
         F = _f_from_counts(nb[:, 1], nb[:, 0], matched[:, 0], matched[:, 1])
     return (_out(J[0]), _out(F[0])) if single else (J.astype(np.float64), F.astype(np.float64))
 
