@@ -66,6 +66,7 @@ def add_lora(model:nn.Module,         # a SAM 2 model; modified in place and ret
              alpha:float=16,          # LoRA scaling numerator (the update is scaled by alpha/r)
              dropout:float=0.0,       # dropout on the LoRA branch input
              modules_to_save:list|None=None, # full module names trained as whole copies (e.g. the ConvTranspose2d upsamplers)
+             seed:int|None=0,         # seed of the adapters' random init (None: the global torch RNG)
             ) -> nn.Module:
     "Inject peft LoRA adapters into `model`; everything but the adapters (and `modules_to_save`) is frozen."
     if has_adapter(model): raise ValueError("the model already carries a LoRA adapter: merge it or start from a base model")
@@ -76,7 +77,12 @@ def add_lora(model:nn.Module,         # a SAM 2 model; modified in place and ret
                         target_modules="|".join(f"(?:{p})" for p in _patterns(targets)),
                         modules_to_save=list(modules_to_save) if modules_to_save else None,
                         base_model_name_or_path=getattr(model, "sam2nb_config", None))
-    inject_adapter_in_model(config, model, adapter_name=ADAPTER_NAME)  # also sets requires_grad: adapters only
+    if seed is None: inject_adapter_in_model(config, model, adapter_name=ADAPTER_NAME)
+    else:  # the same seed, the same adapter, whatever ran before in the process; the caller's RNG is left as it was
+        cuda = sorted({p.device.index or 0 for p in model.parameters() if p.is_cuda})
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(seed)
+            inject_adapter_in_model(config, model, adapter_name=ADAPTER_NAME)  # also sets requires_grad: adapters only
     return model.train(model.training)  # the new layers start in train mode (active dropout): align them with the model
 
 def trainable_share(model:nn.Module) -> dict:

@@ -181,9 +181,16 @@ class UAMP(nn.Module):
         self.register_buffer("kf_weight", torch.tensor(float(kf_weight)))
 
     @classmethod
-    def for_model(cls, model, **kwargs):
-        "UAMP layers sized for a SAM 2 model."
-        return cls(dim=model.hidden_dim, mem_dim=model.mem_dim, **kwargs).to(next(model.parameters()).device)
+    def for_model(cls, model,        # the SAM 2 model the layers are for
+                  seed:int|None=0,   # seed of the random init (None: the global torch RNG)
+                  **kwargs):         # more `UAMP` options
+        "UAMP layers sized for a SAM 2 model; the same seed gives the same layers, and the caller's RNG is left alone."
+        def build(): return cls(dim=model.hidden_dim, mem_dim=model.mem_dim, **kwargs)
+        if seed is None: layers = build()
+        else:
+            with torch.random.fork_rng(devices=[]):   # the layers are built on the CPU, then moved
+                torch.manual_seed(seed); layers = build()
+        return layers.to(next(model.parameters()).device)
 
     @property
     def config(self) -> dict:
