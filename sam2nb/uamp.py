@@ -278,9 +278,12 @@ class UAMPTracking:
     def uamp_setup(self, mode:str="uamp", # "sam2" (off), "samurai" (fixed rules) or "uamp" (learned layers)
                    uamp:UAMP|None=None,   # trained layers for "uamp" mode (None: fresh ones, i.e. SAM 2)
                    kf_weight:float|None=None, # Kalman re-ranking weight (None: 0.25 for samurai, the layers' own for uamp)
+                   stable_frames:int=STABLE_FRAMES, # stable frames before the Kalman score re-ranks candidates
                   ):
         "Switch the tracking mode (the memory bank of an existing state is kept)."
         if mode not in MODES: raise ValueError(f"unknown mode {mode!r}: use one of {MODES}")
+        if stable_frames < 1: raise ValueError(f"stable_frames={stable_frames}: it must be at least 1")
+        self.stable_frames = int(stable_frames)
         if mode != "sam2" and self.memory_temporal_stride_for_eval != 1:
             raise ValueError(f"mode {mode!r} needs memory_temporal_stride_for_eval=1 (the model has {self.memory_temporal_stride_for_eval})")
         self.mode = mode
@@ -376,7 +379,8 @@ class UAMPTracking:
             return None
         hr = F.interpolate(masks.float(), size=(self.image_size, self.image_size), mode="bilinear", align_corners=False)
         boxes = mask_to_box((hr[0] > 0) & (obj[0, 0] > 0))
-        choice, track, kf_score, kf_iou = kf_step(ctx["prev_state"].get("track"), boxes, ious[0], self.kf_weight)
+        choice, track, kf_score, kf_iou = kf_step(ctx["prev_state"].get("track"), boxes, ious[0], self.kf_weight,
+                                                  stable_frames=self.stable_frames)
         ctx.update(track=track, pred_iou=float(ious[0, choice]), obj_score=float(obj[0, 0]), kf_score=kf_score, kf_iou=kf_iou)
         if choice == int(torch.argmax(ious[0])): return None
         boosted = ious.clone(); boosted[0, choice] = ious.max() + 1  # make SAM 2's argmax pick the Kalman choice
@@ -403,10 +407,11 @@ class UAMPPredictor(UAMPTracking, VideoPredictor):
                    mode:str="uamp",         # "sam2", "samurai" or "uamp"
                    uamp:UAMP|None=None,     # trained layers for "uamp" (None: fresh, i.e. exactly SAM 2)
                    kf_weight:float|None=None, # Kalman weight (None: SAMURAI's 0.25 in "samurai", the layers' own in "uamp")
+                   stable_frames:int=STABLE_FRAMES, # stable frames before the Kalman score re-ranks (SAMURAI: 15)
                    **opts,                  # `VideoPredictor.from_model` options (fill_hole_area, release_outputs, ...)
                   ) -> "UAMPPredictor":
         "A predictor sharing `model`'s weights (nothing copied, `model` unchanged)."
-        return super().from_model(model, **opts).uamp_setup(mode, uamp, kf_weight)
+        return super().from_model(model, **opts).uamp_setup(mode, uamp, kf_weight, stable_frames)
 
 def frame_info(state:dict, # an inference state of a `UAMPPredictor`
                frame_idx:int, # a frame whose outputs are still held
