@@ -12,11 +12,11 @@ import torch
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['SMOKE_LABEL', 'CHECKPOINTS', 'in_test', 'is_smoke', 'get_device', 'autocast', 'seed_everything', 'repo_root',
-           'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'atomic_dir', 'scratch_dir',
-           'resolve_config', 'checkpoint_path', 'CheckpointError', 'load_checkpoint_file', 'read_checkpoint',
-           'guess_architecture', 'check_state_dict', 'build_model', 'load_model', 'tiny_model', 'download_checkpoint',
-           'image_predictor', 'load_image_predictor', 'load_video_predictor', 'notebook_model']
+__all__ = ['SMOKE_LABEL', 'CHECKPOINTS', 'in_test', 'is_smoke', 'get_device', 'autocast', 'seed_everything', 'seeded',
+           'repo_root', 'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'atomic_dir',
+           'scratch_dir', 'resolve_config', 'checkpoint_path', 'CheckpointError', 'load_checkpoint_file',
+           'read_checkpoint', 'guess_architecture', 'check_state_dict', 'build_model', 'load_model', 'tiny_model',
+           'download_checkpoint', 'image_predictor', 'load_image_predictor', 'load_video_predictor', 'notebook_model']
 
 # %% ../nbs/00_core.ipynb #518b77f2
 SMOKE_LABEL = "smoke run: untrained weights"
@@ -92,6 +92,17 @@ def seed_everything(seed:int=0, # the seed for python, numpy and torch (all CUDA
     os.environ["PYTHONHASHSEED"] = str(seed)
     return seed
 
+# %% ../nbs/00_core.ipynb #9d3aa886
+@contextlib.contextmanager
+def seeded(seed:int|None=0, # the CPU generator's seed inside the block (None: the global state, untouched)
+          ):
+    "Run a block with torch's CPU generator seeded, then restore the caller's generator state."
+    if seed is None:
+        yield; return
+    with torch.random.fork_rng(devices=[]):
+        torch.random.default_generator.manual_seed(seed)   # the CPU generator only: CUDA generators stay as they are
+        yield
+
 # %% ../nbs/00_core.ipynb #574e97d0
 def repo_root() -> Path:
     "The repository root: the nearest folder holding `settings.ini`, from this package or the working directory."
@@ -144,7 +155,10 @@ def atomic_dir(path:str|Path, # the folder to write (an existing one is replaced
     try:
         yield tmp
         if path.exists(): path.rename(old)
-        tmp.rename(path)
+        try: tmp.rename(path)
+        except BaseException:
+            if old.exists(): old.rename(path)   # the swap failed half-way: put the previous folder back
+            raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
@@ -219,6 +233,9 @@ def read_checkpoint(path:str|Path, # a `.pt` file written by SAM 2, sam2nb or `t
     if not isinstance(ckpt, dict) or "model" not in ckpt or not isinstance(ckpt["model"], dict):
         what = sorted(ckpt)[:5] if isinstance(ckpt, dict) else type(ckpt).__name__
         raise CheckpointError(f"{path}: not a SAM 2 checkpoint: expected a dict with a 'model' state dict, found {what}")
+    if ckpt.get("weights") == "trainable":
+        raise CheckpointError(f"{path} holds only the weights a run trained (sam2nb Trainer with save_weights='trainable'), "
+                              "not a whole model: resume it with Trainer.fit(resume=...) over the same base model")
     return ckpt["model"]
 
 _TRUNKS = {(96, 12): "tiny", (96, 16): "small", (112, 24): "base_plus", (144, 48): "large"}
@@ -241,7 +258,8 @@ def check_state_dict(model:torch.nn.Module, # the model the weights are meant fo
                     ):
     "Raise a `CheckpointError` naming missing, unexpected and mis-shaped keys; return None when they fit."
     own = model.state_dict()
-    if keys is not None: own = {k: v for k, v in own.items() if k in set(keys)}
+    if keys is not None:
+        keys = set(keys); own = {k: v for k, v in own.items() if k in keys}
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
     shapes = [f"{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(v.shape)}"

@@ -17,7 +17,7 @@ from peft.utils.other import ModulesToSaveWrapper
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 
-from .core import atomic_dir
+from .core import atomic_dir, seeded
 from .viz import write_video
 
 # %% auto #0
@@ -77,12 +77,8 @@ def add_lora(model:nn.Module,         # a SAM 2 model; modified in place and ret
                         target_modules="|".join(f"(?:{p})" for p in _patterns(targets)),
                         modules_to_save=list(modules_to_save) if modules_to_save else None,
                         base_model_name_or_path=getattr(model, "sam2nb_config", None))
-    if seed is None: inject_adapter_in_model(config, model, adapter_name=ADAPTER_NAME)
-    else:  # the same seed, the same adapter, whatever ran before in the process; the caller's RNG is left as it was
-        cuda = sorted({p.device.index or 0 for p in model.parameters() if p.is_cuda})
-        with torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)
-            inject_adapter_in_model(config, model, adapter_name=ADAPTER_NAME)  # also sets requires_grad: adapters only
+    with seeded(seed):  # the same seed, the same adapter, whatever ran before in the process
+        inject_adapter_in_model(config, model, adapter_name=ADAPTER_NAME)  # also sets requires_grad: adapters only
     return model.train(model.training)  # the new layers start in train mode (active dropout): align them with the model
 
 def trainable_share(model:nn.Module) -> dict:
@@ -128,7 +124,7 @@ def load_adapter(base_model:nn.Module, # a SAM 2 model without adapter; modified
     if check_config and trained_on and ours and trained_on != ours:
         raise ValueError(f"{path}: the adapter was trained on {trained_on} but the model is {ours} "
                          "(its decoder has the same shapes, but the weights it adapts differ); pass check_config=False to load anyway")
-    inject_adapter_in_model(config, base_model, adapter_name=ADAPTER_NAME)
+    with seeded(0): inject_adapter_in_model(config, base_model, adapter_name=ADAPTER_NAME)  # the init is overwritten below
     base_model.train(base_model.training)  # new layers start in train mode: align them with the model
     device = next(base_model.parameters()).device
     try: result = set_peft_model_state_dict(base_model, {k: v.to(device) for k, v in state.items()}, adapter_name=ADAPTER_NAME)

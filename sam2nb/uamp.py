@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import atomic_path, CheckpointError, SMOKE_LABEL, load_checkpoint_file
+from .core import atomic_path, CheckpointError, load_checkpoint_file, seeded
 from .data import read_mask
 from .metrics import evaluate_vos, db_eval_iou
 from .predict import VideoPredictor, save_masks
@@ -185,11 +185,7 @@ class UAMP(nn.Module):
                   seed:int|None=0,   # seed of the random init (None: the global torch RNG)
                   **kwargs):         # more `UAMP` options
         "UAMP layers sized for a SAM 2 model; the same seed gives the same layers, and the caller's RNG is left alone."
-        def build(): return cls(dim=model.hidden_dim, mem_dim=model.mem_dim, **kwargs)
-        if seed is None: layers = build()
-        else:
-            with torch.random.fork_rng(devices=[]):   # the layers are built on the CPU, then moved
-                torch.manual_seed(seed); layers = build()
+        with seeded(seed): layers = cls(dim=model.hidden_dim, mem_dim=model.mem_dim, **kwargs)   # built on the CPU
         return layers.to(next(model.parameters()).device)
 
     @property
@@ -255,7 +251,7 @@ def load_uamp(path:str|Path,  # a file written by `save_uamp`
         found = sorted(ckpt)[:5] if isinstance(ckpt, dict) else type(ckpt).__name__
         hint = " (this is a SAM 2 checkpoint: load it with load_model)" if isinstance(ckpt, dict) and "model" in ckpt else ""
         raise CheckpointError(f"{path}: not a UAMP checkpoint: expected 'uamp_state_dict' and 'uamp_config', found {found}{hint}")
-    uamp = UAMP(**ckpt["uamp_config"])
+    with seeded(0): uamp = UAMP(**ckpt["uamp_config"])   # the init is overwritten below; the caller's RNG is left alone
     missing, unexpected = uamp.load_state_dict(ckpt["uamp_state_dict"], strict=False)
     if missing or unexpected:
         raise CheckpointError(f"{path}: UAMP weights do not match the layers (missing {missing[:3]}, unexpected {unexpected[:3]})")
