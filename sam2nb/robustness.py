@@ -105,6 +105,10 @@ def _pick_levels(levels, k):
     if k < 2: raise ValueError(f"levels_per_perturbation must be at least 2 (first and last level), got {k}")
     return [levels[i] for i in np.unique(np.round(np.linspace(0, len(levels) - 1, k)).astype(int))]
 
+def _perturb_rng(seed, name, level, i):
+    "The generator of image `i` under (`name`, `level`): the same draws for the curve and the example grid."
+    return np.random.default_rng([seed, list(PERTURBATIONS).index(name), PERTURBATIONS[name].index(level), i])
+
 def perturbation_grid(image,            # uint8 (H,W,3) image
                       levels=None,      # None: all ten levels per row; an int k: k of them
                       seed=0,           # seeds the random perturbations
@@ -121,7 +125,7 @@ def perturbation_grid(image,            # uint8 (H,W,3) image
         for c in range(cols):
             ax = axs[r, c]; ax.axis("off")
             if c < len(lv):
-                ax.imshow(perturb(image, n, lv[c], rng=np.random.default_rng([seed, r, c])))
+                ax.imshow(perturb(image, n, lv[c], rng=_perturb_rng(seed, n, lv[c], 0)))   # image 0's draws in the curve
                 ax.set_title(f"{lv[c]:g}", fontsize=7)
         axs[r, 0].text(-0.05, 0.5, n.replace("_", " "), transform=axs[r, 0].transAxes, ha="right", va="center", fontsize=8)
     fig.tight_layout()
@@ -129,11 +133,12 @@ def perturbation_grid(image,            # uint8 (H,W,3) image
 
 # %% ../nbs/05_robustness.ipynb #31fd480a
 def _takes_index(fn) -> bool:
-    "Whether `fn` can be called as fn(image, index)."
+    "Whether `fn` expects to be called as fn(image, index): a second positional parameter without a default."
     try: ps = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError): return False
     if any(p.kind == p.VAR_POSITIONAL for p in ps): return True
-    return len([p for p in ps if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) >= 2
+    required = [p for p in ps if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    return len(required) >= 2
 
 def robustness_curve(predict_fn,          # fn(image) or fn(image, index) -> binary (H,W) mask
                      images,              # list of uint8 (H,W,3) images
@@ -153,15 +158,13 @@ def robustness_curve(predict_fn,          # fn(image) or fn(image, index) -> bin
     for i, (im, g) in enumerate(zip(imgs, masks)):
         if g.shape != im.shape[:2]: raise ValueError(f"gts[{i}] has shape {g.shape} but images[{i}] is {im.shape[:2]}")
     names = [canonical_name(n) for n in (perturbations or PERTURBATIONS)]
-    order = {n: k for k, n in enumerate(PERTURBATIONS)}
     jobs = [(n, lv) for n in names for lv in _pick_levels(PERTURBATIONS[n], levels)]
     call = predict_fn if _takes_index(predict_fn) else (lambda x, i: predict_fn(x))
     rows = []
     for n, lv in tqdm(jobs, desc="perturbations x levels", disable=not progress):
-        li = PERTURBATIONS[n].index(lv)
         scores = []
         for i, (im, g) in enumerate(zip(imgs, masks)):
-            x = perturb(im, n, lv, rng=np.random.default_rng([seed, order[n], li, i]))
+            x = perturb(im, n, lv, rng=_perturb_rng(seed, n, lv, i))
             pred = as_binary(call(x, i), f"predict_fn output for image {i}")
             if pred.shape != g.shape: raise ValueError(f"predict_fn returned shape {pred.shape} for image {i}, expected {g.shape}")
             scores.append(dice(g, pred))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_uamp.ipynb #42a5f290
 from __future__ import annotations
-import contextlib, math
+import contextlib, math, os
 from pathlib import Path
 
 import numpy as np
@@ -427,7 +427,7 @@ def track(predictor,          # a `VideoPredictor` / `UAMPPredictor` (or sam2's 
           reverse:bool=False, # propagate towards frame 0
          ) -> tuple[dict, dict]: # ({frame_idx: (O,1,H,W) logits, objects in `masks` order}, {frame_idx: `frame_info`})
     "Prompt objects with masks on one frame and propagate; every frame's logits and tracking record."
-    state = predictor.init_state(video if isinstance(video, (list, tuple)) else str(video))
+    state = predictor.init_state(str(video) if isinstance(video, os.PathLike) else video)   # sam2's own wants a str path
     logits, info = {}, {}
     with torch.inference_mode():
         for obj_id, m in masks.items(): predictor.add_new_mask(state, start, obj_id, m)
