@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_convert.ipynb #3e2b5749
 from __future__ import annotations
-import contextlib, json, math, multiprocessing as mp, os, random, shutil, sys, time
+import json, math, os, shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from .core import atomic_dir
-from .data import read_mask, write_mask, read_alpha, write_alpha, read_image, write_image, rle_decode, rle_encode, DAVIS_PALETTE
+from .data import read_mask, write_mask, write_alpha, read_image, write_image, rle_decode, DAVIS_PALETTE, ids_present, _open_image, _mask_ids
 
 # %% auto #0
 __all__ = ['MARKER', 'ConversionError', 'safe_name', 'render_synthetic_video', 'make_synthetic_vos', 'make_synthetic_matting',
@@ -303,19 +303,20 @@ def _read_frame(path:Path) -> np.ndarray:
     try: return read_image(path)
     except (ValueError, FileNotFoundError) as e: raise _err(e, "unreadable frame") from e
 
-def _read_ids(path:Path, allowed=None) -> np.ndarray:
-    "Object ids of a source mask; ids outside its palette (or outside `allowed`) are an error."
-    try: ids = read_mask(path)
+def _read_ids(path:Path, allowed=None) -> tuple[np.ndarray, list]:
+    "Object ids of a source mask and the ids present; ids outside its palette (or outside `allowed`) are an error."
+    try:
+        im = _open_image(path, "mask")          # decoded once: the ids and the palette come from the same image
+        ids = _mask_ids(im, path)
     except (ValueError, FileNotFoundError) as e: raise _err(e, "unreadable mask") from e
-    with Image.open(path) as im:
-        n = len(im.getpalette() or []) // 3 if im.mode == "P" else 256
-    present = np.unique(ids)
-    bad = present[present >= n].tolist()
+    n = len(im.getpalette() or []) // 3 if im.mode == "P" else 256
+    present = ids_present(ids)
+    bad = [o for o in present if o >= n]
     if bad: raise ConversionError(f"mask {path} uses ids {bad} but its palette defines only {n} colours (ids 0..{n-1})")
     if allowed is not None:
-        bad = sorted(set(present.tolist()) - set(allowed))
+        bad = sorted(set(present) - set(allowed))
         if bad: raise ConversionError(f"mask {path} has ids {bad} that are not allowed here (allowed: {sorted(allowed)})")
-    return ids
+    return ids, present
 
 def _check_size(ann, img_shape, ann_path, img_path):
     if tuple(ann.shape[:2]) != tuple(img_shape[:2]):
@@ -325,8 +326,8 @@ def _check_size(ann, img_shape, ann_path, img_path):
 def _put_frame(src:Path, dst:Path) -> tuple:
     "Copy a source frame to `dst` (.jpg): JPEG bytes as they are, anything else re-encoded. Returns (H,W)."
     img = _read_frame(src)
-    with open(src, "rb") as f: is_jpeg = f.read(3) == b"\xff\xd8\xff"
-    if is_jpeg and Image.open(src).mode == "RGB":
+    with Image.open(src) as im: as_is = im.format == "JPEG" and im.mode == "RGB"   # the header only
+    if as_is:
         dst.parent.mkdir(parents=True, exist_ok=True); shutil.copyfile(src, dst)
     else: write_image(dst, img)
     return img.shape[:2]
@@ -336,10 +337,10 @@ def _frame_job(job) -> list:
     img_src, ann_src, img_dst, ann_dst, allowed = job
     shape = _put_frame(Path(img_src), Path(img_dst))
     if ann_src is None: return []
-    ids = _read_ids(Path(ann_src), allowed)
+    ids, present = _read_ids(Path(ann_src), allowed)
     _check_size(ids, shape, ann_src, img_src)
     write_mask(ann_dst, ids)
-    return np.unique(ids).tolist()
+    return present
 
 def _run_jobs(jobs, workers:int, desc:str, quiet:bool) -> list:
     "Run `_frame_job` over `jobs`, in this process or in a process pool; results in job order."

@@ -4,9 +4,9 @@
 
 # %% ../nbs/01_data.ipynb #11efae5c
 from __future__ import annotations
-import os, re
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -16,9 +16,10 @@ from pycocotools import mask as mask_utils
 from .core import atomic_path
 
 # %% auto #0
-__all__ = ['DAVIS_PALETTE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'KINDS', 'AUG_DEFAULTS', 'read_mask', 'write_mask', 'read_alpha',
-           'write_alpha', 'read_image', 'write_image', 'rle_encode', 'rle_decode', 'normalize', 'check_video_name',
-           'frame_path', 'read_split', 'write_split', 'list_videos', 'list_frames', 'VOSDataset', 'collate']
+__all__ = ['DAVIS_PALETTE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'KINDS', 'AUG_DEFAULTS', 'ids_present', 'read_mask', 'write_mask',
+           'read_alpha', 'write_alpha', 'read_image', 'write_image', 'rle_encode', 'rle_decode', 'normalize',
+           'check_video_name', 'frame_path', 'read_split', 'write_split', 'list_videos', 'list_frames', 'VOSDataset',
+           'collate']
 
 # %% ../nbs/01_data.ipynb #08275303
 def _davis_palette() -> bytes:
@@ -45,19 +46,30 @@ def _open_image(path, what="image"):
     except (OSError, ValueError, SyntaxError) as e:
         raise ValueError(f"cannot read {what} {path}: {e}") from e
 
-def read_mask(path:str|Path, # a palette PNG (value = object id) or a {0,255} greyscale PNG
-             ) -> np.ndarray:
-    "Object ids of a mask file as `uint8` (H,W); a {0,255} greyscale mask reads as object 1."
-    im = _open_image(path, "mask")
+def ids_present(ids, # an id array: one mask (H,W) or a stack of them
+               ) -> list[int]:
+    "The distinct values of an id array, in order (one counting pass for `uint8`, no sort)."
+    a = np.ascontiguousarray(ids)
+    if a.dtype != np.uint8 or a.ndim < 2: return np.unique(a).tolist()
+    counts = cv2.calcHist([a.reshape(-1, a.shape[-1])], [0], None, [256], [0, 256]).ravel()
+    return np.flatnonzero(counts).tolist()
+
+def _mask_ids(im, path):
+    "Object ids of a decoded mask image (see `read_mask`)."
     if im.mode == "P": return np.array(im, dtype=np.uint8)
     if im.mode in ("L", "1"):
         a = np.array(im.convert("L"), dtype=np.uint8)
-        vals = np.unique(a)
-        if np.isin(vals, (0, 255)).all(): return (a == 255).astype(np.uint8)
-        raise ValueError(f"mask {path} is greyscale with values {vals[:8].tolist()}{'...' if len(vals) > 8 else ''}: "
+        vals = ids_present(a)
+        if set(vals) <= {0, 255}: return (a == 255).astype(np.uint8)
+        raise ValueError(f"mask {path} is greyscale with values {vals[:8]}{'...' if len(vals) > 8 else ''}: "
                          "only {0,255} greyscale masks are accepted (one object); save ids as a palette PNG")
     raise ValueError(f"mask {path} has mode {im.mode!r}: expected a palette PNG (mode 'P', value = object id) "
                      "or a {0,255} greyscale PNG")
+
+def read_mask(path:str|Path, # a palette PNG (value = object id) or a {0,255} greyscale PNG
+             ) -> np.ndarray:
+    "Object ids of a mask file as `uint8` (H,W); a {0,255} greyscale mask reads as object 1."
+    return _mask_ids(_open_image(path, "mask"), path)
 
 # %% ../nbs/01_data.ipynb #16474ca5
 def _check_ids(ids, path):

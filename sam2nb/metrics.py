@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_metrics.ipynb #6690217a
 from __future__ import annotations
-import math, warnings
+import functools, math, warnings
 from pathlib import Path
 
 import cv2
@@ -13,7 +13,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .core import atomic_path
-from .data import read_mask, read_alpha
+from .data import read_mask, read_alpha, ids_present
 
 # %% auto #0
 __all__ = ['CONVENTIONS', 'as_binary', 'iou', 'dice', 'pixel_accuracy', 'db_eval_iou', 'boundary_map', 'bound_pix', 'disk',
@@ -336,10 +336,10 @@ def _davis_sequence(video, gt_dir, pred_dir, missing, bound_th):
                                         "DAVIS scoring skips the first and last, so at least 3 are needed")
     n_obj = int(_read_ids(Path(gt_dir) / names[0], True).max())
     gt, pr = _seq_stack(gt_dir, pred_dir, names[1:-1], missing)
-    bad = np.setdiff1d(np.unique(pr), np.arange(n_obj + 1))
-    if len(bad):
+    bad = [o for o in ids_present(pr) if o > n_obj]
+    if bad:
         t = next(i for i in range(len(pr)) if np.isin(pr[i], bad).any())
-        raise ValueError(f"prediction {Path(pred_dir) / names[1 + t]} has object ids {bad.tolist()} that are not "
+        raise ValueError(f"prediction {Path(pred_dir) / names[1 + t]} has object ids {bad} that are not "
                          f"objects of {video} (the first ground-truth frame has ids 1..{n_obj})")
     rows = []
     for o in range(1, n_obj + 1):
@@ -351,14 +351,11 @@ def _davis_sequence(video, gt_dir, pred_dir, missing, bound_th):
 
 def _sav_scores(gt, pr, bound_th):
     "SA-V evaluator on id stacks (T,H,W) of the scored frames: {object: (J*100, F*100)}."
-    first, in_gt = {}, set()
-    for t in range(len(gt)):
-        ids_g = set(np.unique(gt[t]).tolist()) - {0}; ids_p = set(np.unique(pr[t]).tolist()) - {0}
-        in_gt |= ids_g
-        for o in ids_g | ids_p: first.setdefault(o, t)
     out = {}
-    for o in sorted(in_gt):
-        J, F = db_eval_jf(gt[first[o]:] == o, pr[first[o]:] == o, bound_th)
+    for o in [o for o in ids_present(gt) if o > 0]:
+        g, p = gt == o, pr == o
+        start = int(np.argmax(g.any((1, 2)) | p.any((1, 2))))   # scored from the frame the object first appears in
+        J, F = db_eval_jf(g[start:], p[start:], bound_th)
         out[o] = (float(np.mean(J) * 100), float(np.mean(F) * 100))
     return out
 
@@ -544,6 +541,7 @@ def mse(gt, pred, trimap=None, convention="video"):
     return _per_frame(lambda g, p, u: ((p - g) ** 2).mean() * 1e3 if u is None else ((p - g) ** 2)[u].mean(), g, p, unk)
 
 # %% ../nbs/04_metrics.ipynb #7db76677
+@functools.lru_cache(maxsize=8)   # a pure function of sigma, asked for once per block of rows
 def _gauss_kernels(sigma=1.4, eps=1e-2):
     half = int(np.ceil(sigma * np.sqrt(-2 * np.log(np.sqrt(2 * np.pi) * sigma * eps))))
     x = np.arange(-half, half + 1, dtype=np.float64)
@@ -553,11 +551,10 @@ def _gauss_kernels(sigma=1.4, eps=1e-2):
 
 def _grad_mag(a,         # float32 (H,W) alpha
               sigma,     # Gaussian derivative scale
-              out=None,  # optional float32 (H,W) buffer for the result
              ):
     "Magnitude of the Gaussian-derivative gradient of `a`."
     g, dg = _gauss_kernels(sigma)
-    gx = cv2.sepFilter2D(a, cv2.CV_32F, dg, g, dst=out, borderType=cv2.BORDER_REPLICATE)   # d/dx
+    gx = cv2.sepFilter2D(a, cv2.CV_32F, dg, g, borderType=cv2.BORDER_REPLICATE)            # d/dx
     gy = cv2.sepFilter2D(a, cv2.CV_32F, g, dg, borderType=cv2.BORDER_REPLICATE)            # d/dy
     return cv2.magnitude(gx, gy, gx)
 

@@ -649,7 +649,7 @@ def evaluate_clips(model,                 # a `SAM2Base`
                    max_clips:int|None=None, # evaluate only the first clips
                   ) -> dict:
     "Region similarity J, boundary accuracy F and their mean JF (DAVIS definitions, `sam2nb.metrics`) over the clips, excluding prompted frames."
-    from sam2nb.metrics import db_eval_iou, db_eval_boundary
+    from sam2nb.metrics import db_eval_jf
     collate_fn = collate_fn or _default_collate
     was_training = model.training; model.eval()
     Js, Fs = [], []
@@ -662,11 +662,11 @@ def evaluate_clips(model,                 # a `SAM2Base`
                 except EmptyClipError: continue
             pred = torch.stack([f["masks"][:, 0] > 0 for f in out["frames"]]).cpu().numpy()  # (T,N,S,S)
             gt = out["targets"].cpu().numpy()
+            frames = [t for t in range(gt.shape[0]) if t not in out["cond_frames"]]
+            if not frames: continue
             for n in range(gt.shape[1]):
-                frames = [t for t in range(gt.shape[0]) if t not in out["cond_frames"]]
-                if not frames: continue
-                Js.append(float(np.mean(db_eval_iou(gt[frames, n], pred[frames, n]))))
-                Fs.append(float(np.mean(db_eval_boundary(gt[frames, n], pred[frames, n]))))
+                J, Fn = db_eval_jf(gt[frames, n], pred[frames, n])
+                Js.append(float(np.mean(J))); Fs.append(float(np.mean(Fn)))
     finally: model.train(was_training)
     if not Js: raise ValueError("no clip could be evaluated (every clip's objects are absent from its first frame)")
     J, Fm = float(np.mean(Js)), float(np.mean(Fs))
@@ -719,6 +719,7 @@ class Trainer:
         if len(train_data) == 0: raise ValueError("the training dataset is empty")
         self.collate_fn = collate_fn or _default_collate
         self.batch_size, self.accum, self.seed, self.num_workers = batch_size, accum, seed, num_workers
+        self._order = (None, None)   # (epoch, its shuffled indices)
         self._check_sample(train_data[0])
         world = self.acc.num_processes
         self.micro_per_epoch = max(len(train_data) // (batch_size * world), 1)
@@ -768,13 +769,20 @@ class Trainer:
         return FeatureCache(self.sam, None if cache in (True, "memory") else cache)
 
     # ---- data order: a pure function of (seed, epoch), so a resumed run sees the same batches
+    def _epoch_order(self, epoch:int) -> list[int]:
+        "The shuffled dataset indices of `epoch` (one permutation per epoch, kept while it is being read)."
+        if self._order[0] != epoch:
+            g = torch.Generator().manual_seed(_mix(self.seed, epoch))
+            self._order = (epoch, torch.randperm(len(self.train_data), generator=g).tolist())
+        return self._order[1]
+
     def _indices(self, micro:int) -> list[tuple[int, int]]:
         "(epoch, index) of this process's samples in micro-batch `micro`."
         epoch, k = divmod(micro, self.micro_per_epoch)
-        perm = torch.randperm(len(self.train_data), generator=torch.Generator().manual_seed(_mix(self.seed, epoch)))
+        perm = self._epoch_order(epoch)
         gb = self.batch_size * self.acc.num_processes
         start = k * gb + self.acc.process_index * self.batch_size
-        return [(epoch, i) for i in perm[start:start + self.batch_size].tolist()]
+        return [(epoch, i) for i in perm[start:start + self.batch_size]]
 
     def _loader(self, start_step:int):
         sampler = [self._indices(m) for m in range(start_step * self.accum, self.total * self.accum)]

@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .core import atomic_path, CheckpointError, load_checkpoint_file, seeded
-from .data import read_mask
+from .data import read_mask, ids_present
 from .metrics import evaluate_vos, db_eval_iou
 from .predict import VideoPredictor, save_masks
 from .train import ClipHooks, Trainer, forward_clip, sam2_loss, mask_iou, renew_inference_tensors, mask_to_box
@@ -584,18 +584,21 @@ def evaluate_modes(model,                 # the frozen `SAM2Base`
                   ) -> dict:
     "J&F per sequence and mode, per-frame J, and each mode's tracking record."
     root, out_dir = Path(root), Path(out_dir)
-    tables, per_frame, records = [], {}, {}
+    tables, per_frame, records, truth = [], {}, {}, {}
+    for v in videos:  # the ground truth, read once for every mode
+        names = sorted(p.stem for p in (root/annotations/v).glob("*.png"))
+        ids = np.stack([read_mask(root/annotations/v/f"{n}.png") for n in names])
+        objs = [o for o in ids_present(ids[0]) if o not in (0, 255)]
+        if not objs: raise ValueError(f"{root/annotations/v/names[0]}: no object on the first frame to prompt with")
+        truth[v] = names, ids, objs
     for mode in modes:
         pred = UAMPPredictor.from_model(model, mode=mode, uamp=uamp if mode == "uamp" else None)
         for v in videos:
-            names = sorted(p.stem for p in (root/annotations/v).glob("*.png"))
-            ids = [read_mask(root/annotations/v/f"{n}.png") for n in names]
-            objs = [int(i) for i in np.unique(ids[0]) if i not in (0, 255)]
-            if not objs: raise ValueError(f"{root/annotations/v/names[0]}: no object on the first frame to prompt with")
+            names, ids, objs = truth[v]
             logits, info = track(pred, root/images/v, {o: ids[0] == o for o in objs})
             save_masks([(f, objs, logits[f]) for f in sorted(logits)], out_dir/mode, v, frame_names=names)
-            pr = [read_mask(out_dir/mode/"Annotations"/v/f"{n}.png") for n in names]
-            per_frame[mode, v] = np.stack([db_eval_iou(np.stack(ids) == o, np.stack(pr) == o) for o in objs])
+            pr = np.stack([read_mask(out_dir/mode/"Annotations"/v/f"{n}.png") for n in names])
+            per_frame[mode, v] = np.stack([db_eval_iou(ids == o, pr == o) for o in objs])
             records[mode, v] = info
         _, per_obj = evaluate_vos(root, out_dir/mode, sequences=videos, annotations=annotations, progress=False)
         tables.append(per_obj.assign(mode=mode))
