@@ -14,7 +14,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from .core import atomic_dir
-from .data import read_mask, write_mask, write_alpha, read_image, write_image, rle_decode, DAVIS_PALETTE, ids_present, _open_image, _mask_ids
+from .data import read_mask, write_mask, write_alpha, read_image, write_image, rle_decode, DAVIS_PALETTE, ids_present, composite, read_trimap, check_video_name, _open_image, _mask_ids
 
 # %% auto #0
 __all__ = ['MARKER', 'ConversionError', 'safe_name', 'render_synthetic_video', 'make_synthetic_vos', 'make_synthetic_matting',
@@ -38,11 +38,13 @@ def safe_name(name,  # a video/clip name taken from the data (may contain '/', '
     return s
 
 def _check_folder_name(name, listed_in):
-    "A name that must be a folder of the source: refuse anything that could leave it."
-    if not name or "/" in name or "\\" in name or name in (".", "..") or ".." in name or "\x00" in name:
-        raise ConversionError(f"{listed_in}: video name {name!r} contains a path separator or '..'; "
-                              "refusing a name that points outside the dataset folders")
-    return name
+    "A name that must be a folder of the source: `data.check_video_name`, and no '..' anywhere in it."
+    try:
+        check_video_name(name)
+        if ".." in name: raise ValueError(f"invalid video name {name!r}: it contains '..'")
+        return name
+    except ValueError as e:
+        raise ConversionError(f"{listed_in}: {e}; refusing a name that could point outside the dataset folders") from e
 
 # %% ../nbs/02_convert.ipynb #414251ca
 def _inside(a:Path, b:Path) -> bool:
@@ -373,8 +375,7 @@ def _davis_splits(src:Path, resolution:str, splits) -> dict|None:
                     parts = tok[0].strip("/").split("/")
                     if len(parts) < 3 or parts[0] != "JPEGImages":
                         raise ConversionError(f"{f}: cannot read the sequence from {tok[0]!r}")
-                    name = parts[-2]
-                    if ".." in parts: _check_folder_name("..", f)
+                    name = ".." if ".." in parts else parts[-2]   # a '..' anywhere in the path is refused below
                 else: name = tok[0]
                 name = _check_folder_name(name, f)
                 if name not in names: names.append(name)
@@ -496,10 +497,9 @@ def convert_ytvos(src:str|Path,      # YouTube-VOS root (holds <split>/meta.json
     return _summary(records, dst, "convert_ytvos", quiet)
 
 # %% ../nbs/02_convert.ipynb #88678e7b
-def _read_trimap(path:Path) -> np.ndarray:
-    try:
-        with Image.open(path) as im: im.load(); t = np.array(im if im.mode in ("L", "P") else im.convert("L"))
-    except (OSError, ValueError, SyntaxError) as e: raise ConversionError(f"unreadable trimap {path}: {e}") from e
+def _read_pet_trimap(path:Path) -> np.ndarray:
+    try: t = read_trimap(path)
+    except (ValueError, FileNotFoundError) as e: raise _err(e, "unreadable trimap") from e
     bad = sorted(set(np.unique(t).tolist()) - {1, 2, 3})
     if bad: raise ConversionError(f"trimap {path} has values {bad[:8]}: an Oxford-IIIT Pet trimap holds only 1, 2, 3")
     return t
@@ -544,7 +544,7 @@ def convert_oxford_pets(src:str|Path,          # root with images/ and annotatio
     with atomic_dir(dst) as tmp:
         for n in tqdm(list(keep), desc="convert_oxford_pets", disable=quiet, leave=False):
             shape = _put_frame(keep[n], tmp/"JPEGImages"/n/"00000.jpg")
-            t = _read_trimap(tdir/f"{n}.png")
+            t = _read_pet_trimap(tdir/f"{n}.png")
             _check_size(t, shape, tdir/f"{n}.png", keep[n])
             m = ((t == 1) | (t == 3)).astype(np.uint8)
             write_mask(tmp/"Annotations"/n/"00000.png", m)
@@ -707,11 +707,9 @@ def convert_videomatte(src:str|Path,       # a VideoMatte240K split folder with 
             bg = _read_video(bgp, len(fgr)) if bgp.suffix.lower() in _VIDEO_EXT else _read_frame(bgp)[None]
             hw = size or fgr.shape[1:3]
             for t in range(len(fgr)):
-                f = _resize(fgr[t], hw).astype(np.float32)
                 a8 = _resize(pha[t], hw).mean(-1).round().astype(np.uint8)   # pha is grey: its channels agree
-                a = a8.astype(np.float32)[..., None] / 255
-                comp = f*a + _resize(bg[t % len(bg)], hw).astype(np.float32)*(1 - a)
-                write_image(tmp/"JPEGImages"/name/f"{t:05d}.jpg", np.clip(comp.round(), 0, 255).astype(np.uint8))
+                comp = composite(_resize(fgr[t], hw), a8.astype(np.float32) / 255, _resize(bg[t % len(bg)], hw))
+                write_image(tmp/"JPEGImages"/name/f"{t:05d}.jpg", comp)
                 write_alpha(tmp/"Alphas"/name/f"{t:05d}.png", a8)
                 write_mask(tmp/"Annotations"/name/f"{t:05d}.png", (a8 >= 128).astype(np.uint8))
             records.append(dict(split=split, video=name, frames=len(fgr), annotated=len(fgr), objects=1, skipped=""))

@@ -17,9 +17,9 @@ from .core import atomic_path
 
 # %% auto #0
 __all__ = ['DAVIS_PALETTE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'KINDS', 'AUG_DEFAULTS', 'ids_present', 'read_mask', 'write_mask',
-           'read_alpha', 'write_alpha', 'read_image', 'write_image', 'rle_encode', 'rle_decode', 'normalize',
-           'check_video_name', 'frame_path', 'read_split', 'write_split', 'list_videos', 'list_frames', 'VOSDataset',
-           'collate']
+           'read_alpha', 'write_alpha', 'composite', 'read_trimap', 'read_image', 'write_image', 'rle_encode',
+           'rle_decode', 'normalize', 'check_video_name', 'frame_path', 'read_split', 'write_split', 'list_videos',
+           'list_frames', 'VOSDataset', 'collate']
 
 # %% ../nbs/01_data.ipynb #08275303
 def _davis_palette() -> bytes:
@@ -118,6 +118,26 @@ def write_alpha(path:str|Path,  # the .png to write
     with atomic_path(path) as tmp: Image.fromarray(a, "L").save(tmp, format="PNG")
     return Path(path)
 
+def composite(frames:np.ndarray,  # (T,H,W,3) or (H,W,3) uint8 RGB foreground frames
+              alphas:np.ndarray,  # (T,H,W) or (H,W) alpha in [0,1]
+              background,         # an RGB colour, or an (H,W,3) image
+             ) -> np.ndarray:
+    "`frame·alpha + background·(1-alpha)` as uint8."
+    f, a = np.asarray(frames, dtype=np.float32), np.asarray(alphas, dtype=np.float32)
+    if a.shape != f.shape[:-1]: raise ValueError(f"alphas of shape {a.shape} do not match frames of shape {f.shape}")
+    bg = np.asarray(background, dtype=np.float32)
+    if bg.shape not in ((3,), f.shape[-3:]): raise ValueError(f"background must be an RGB colour or an image of shape {f.shape[-3:]}, got {bg.shape}")
+    return np.clip(np.round(f * a[..., None] + bg * (1 - a[..., None])), 0, 255).astype(np.uint8)
+
+def read_trimap(path:str|Path, # a greyscale, palette-index or grey RGB trimap image
+               ) -> np.ndarray:
+    "A trimap's pixel values as `uint8` (H,W) (which values are allowed is the caller's convention)."
+    im = _open_image(path, "trimap")
+    if im.mode in ("L", "P"): return np.array(im, dtype=np.uint8)
+    a = np.array(im.convert("RGB"))
+    if not (a == a[..., :1]).all(): raise ValueError(f"trimap {path} is not grey: its colour channels differ")
+    return a[..., 0].copy()
+
 # %% ../nbs/01_data.ipynb #f98f42de
 def read_image(path:str|Path, # a JPEG/PNG frame
               ) -> np.ndarray:
@@ -181,7 +201,7 @@ def check_video_name(name:str, # a video name from a listing or a source dataset
     if (not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name
             or "\x00" in name or name != name.strip()):
         raise ValueError(f"invalid video name {name!r}: it must be one path component "
-                         "(no separators, no '..', no surrounding spaces)")
+                         "(no path separators, no '..', no surrounding spaces)")
     return name
 
 def frame_path(root:str|Path,        # the dataset root

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_lora_matting.ipynb #c584a0c0
 from __future__ import annotations
-import copy, os, re, shutil
+import copy, re
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +18,15 @@ from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 
 from .core import atomic_dir, seeded
+from .train import count_trainable, mask_to_box
+from .data import composite, read_mask, write_alpha   # compositing lives with the alpha I/O
 from .viz import write_video
 
 # %% auto #0
 __all__ = ['ADAPTER_NAME', 'ADAPTER_CONFIG', 'ADAPTER_WEIGHTS', 'MATTING_METRICS', 'default_targets', 'match_targets',
            'has_adapter', 'add_lora', 'trainable_share', 'save_adapter', 'load_adapter', 'merge', 'laplacian_pyramid',
-           'laplacian_loss', 'coherence_loss', 'matting_loss', 'soft_alpha_memory', 'composite', 'MattingPredictor',
-           'clip_alphas', 'MattingLoss', 'base_weights', 'train_matting', 'first_frame_prompt', 'evaluate_models']
+           'laplacian_loss', 'coherence_loss', 'matting_loss', 'soft_alpha_memory', 'MattingPredictor', 'clip_alphas',
+           'MattingLoss', 'base_weights', 'train_matting', 'first_frame_prompt', 'evaluate_models']
 
 # %% ../nbs/07_lora_matting.ipynb #00d52ff7
 ADAPTER_NAME = "default"
@@ -83,8 +85,7 @@ def add_lora(model:nn.Module,         # a SAM 2 model; modified in place and ret
 
 def trainable_share(model:nn.Module) -> dict:
     "Trainable and total parameter counts, and the trainable share."
-    n = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    total = sum(p.numel() for p in model.parameters())
+    n, total = count_trainable(model), sum(p.numel() for p in model.parameters())
     return dict(trainable=n, total=total, share=n / total)
 
 # %% ../nbs/07_lora_matting.ipynb #861f895f
@@ -210,16 +211,7 @@ def soft_alpha_memory(t:int,      # frame index
     "The mask `forward_clip` encodes into memory when matting: the soft alpha, never a binarised mask."
     return torch.sigmoid(frame["masks"])
 
-def composite(frames:np.ndarray,  # (T,H,W,3) or (H,W,3) uint8 RGB foreground frames
-              alphas:np.ndarray,  # (T,H,W) or (H,W) alpha in [0,1]
-              background,         # an RGB colour, or an (H,W,3) image
-             ) -> np.ndarray:
-    "`frame·alpha + background·(1-alpha)` as uint8."
-    f, a = np.asarray(frames, dtype=np.float32), np.asarray(alphas, dtype=np.float32)
-    if a.shape != f.shape[:-1]: raise ValueError(f"alphas of shape {a.shape} do not match frames of shape {f.shape}")
-    bg = np.asarray(background, dtype=np.float32)
-    if bg.shape not in ((3,), f.shape[-3:]): raise ValueError(f"background must be an RGB colour or an image of shape {f.shape[-3:]}, got {bg.shape}")
-    return np.clip(np.round(f * a[..., None] + bg * (1 - a[..., None])), 0, 255).astype(np.uint8)
+
 
 # %% ../nbs/07_lora_matting.ipynb #1665726d
 class MattingPredictor:
@@ -254,7 +246,6 @@ class MattingPredictor:
                     names:list|None=None,    # file stems; None: the frame names of the last `predict` (else 00000, ...)
                    ) -> list[Path]:
         "Write each frame's alpha as an 8-bit PNG (`sam2nb.data.write_alpha`), named like its frame."
-        from sam2nb.data import write_alpha
         names = names or getattr(self, "frame_names", None) or [f"{t:05d}" for t in range(len(alphas))]
         if len(names) != len(alphas): raise ValueError(f"{len(alphas)} alphas but {len(names)} names")
         return [write_alpha(Path(out_dir)/f"{n}.png", a) for n, a in zip(names, alphas)]
@@ -333,15 +324,13 @@ def first_frame_prompt(root:str|Path, # a VOS-layout root
                        kind:str="mask", # "mask" (the first annotation) or "box" (its bounding box)
                       ) -> dict:
     "Keyword arguments for `MattingPredictor.predict`: the first frame's mask, or its bounding box."
-    from sam2nb.data import read_mask
     files = sorted((Path(root)/"Annotations"/video).glob("*.png"))
     if not files: raise FileNotFoundError(f"{Path(root)/'Annotations'/video}: no annotation to prompt from")
     mask = read_mask(files[0]) > 0
     if not mask.any(): raise ValueError(f"{files[0]}: the object is absent on the first frame, nothing to prompt")
     if kind == "mask": return dict(mask=mask)
     if kind != "box": raise ValueError(f"prompt must be 'mask' or 'box', not {kind!r}")
-    ys, xs = np.nonzero(mask)
-    return dict(box=[float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)])
+    return dict(box=mask_to_box(torch.from_numpy(mask)).tolist())
 
 def evaluate_models(models:dict,       # {name: SAM 2 model} to compare (adapter, merged or base)
                     root:str|Path,     # VOS-layout root with `Alphas/`

@@ -13,7 +13,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .core import atomic_path
-from .data import read_mask, read_alpha, ids_present
+from .data import read_mask, read_alpha, read_trimap, ids_present
 
 # %% auto #0
 __all__ = ['CONVENTIONS', 'as_binary', 'iou', 'dice', 'pixel_accuracy', 'db_eval_iou', 'boundary_map', 'bound_pix', 'disk',
@@ -511,16 +511,6 @@ def _alphas(gt, pred, trimap, convention):
         if not unk.any(): raise ValueError("the trimap has no unknown (128) pixels: the image convention scores only those")
     return g, p, unk
 
-def _read_trimap(path):
-    "Trimap pixel values (0, 128, 255) as uint8 (H,W): greyscale, grey RGB or palette-index PNGs."
-    from PIL import Image
-    if not Path(path).exists(): raise FileNotFoundError(f"trimap {path} is missing")
-    with Image.open(path) as im:
-        if im.mode in ("L", "P"): return np.array(im, dtype=np.uint8)
-        a = np.array(im.convert("RGB"))
-    if not (a == a[..., :1]).all(): raise ValueError(f"trimap {path} is not grey: its colour channels differ")
-    return a[..., 0].copy()
-
 def _per_frame(fn, g, p, unk):
     if g.ndim == 2: return float(fn(g, p, unk))
     return np.array([fn(g[t], p[t], None if unk is None else unk[t]) for t in range(len(g))], dtype=np.float64)
@@ -715,7 +705,7 @@ def evaluate_matting(gt_root,                 # root with `Alphas/<clip>/<frame>
         if g.shape != p.shape: raise ValueError(f"clip {c!r}: predictions have shape {p.shape[1:]}, ground truth {g.shape[1:]}")
         tm = None
         if convention == "image":
-            tm = np.stack([_read_trimap(Path(gt_root) / trimaps / c / n) for n in names])
+            tm = np.stack([read_trimap(Path(gt_root) / trimaps / c / n) for n in names])
         row = dict(clip=c, frames=len(names), convention=convention)
         for m in metrics:
             row[m] = float(np.mean(dtssd(g, p) if m == "dtssd" else _MATTING[m](g, p, tm, convention)))

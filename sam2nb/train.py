@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .core import autocast, atomic_path, check_state_dict, CheckpointError, get_device, load_checkpoint_file
+from .data import normalize, collate
 
 # %% auto #0
 __all__ = ['LOSS_PRESETS', 'PARTS', 'PromptConfig', 'sample_points', 'correction_points', 'mask_to_box', 'noisy_boxes',
@@ -112,10 +113,6 @@ def noisy_boxes(gt:torch.Tensor,         # (N,H,W) bool, each non-empty
     return torch.stack([lo, hi], 1), labels
 
 # %% ../nbs/06_train.ipynb #60aee9fa
-def _normalize(images):
-    from sam2nb.data import normalize  # the data notebook owns the ImageNet statistics
-    return normalize(images)
-
 def encoder_frozen(model) -> bool:
     "True when no image-encoder parameter requires a gradient."
     return not any(p.requires_grad for p in model.image_encoder.parameters())
@@ -124,7 +121,7 @@ def encode_images(model,              # a `SAM2Base`
                   images:torch.Tensor, # (N,3,S,S) in [0,1], not normalised
                  ) -> dict:
     "The raw image-encoder output (`backbone_fpn`, `vision_pos_enc` lists), without gradients when the encoder is frozen."
-    x = _normalize(images.to(model.device, torch.float32))
+    x = normalize(images.to(model.device, torch.float32))
     with torch.set_grad_enabled(torch.is_grad_enabled() and not encoder_frozen(model)):
         out = model.image_encoder(x)
     return {"backbone_fpn": list(out["backbone_fpn"]), "vision_pos_enc": list(out["vision_pos_enc"])}
@@ -634,10 +631,6 @@ def set_rng_state(st:dict):
     torch.set_rng_state(st["torch"])
     if "cuda" in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st["cuda"])
 
-def _default_collate(samples):
-    from sam2nb.data import collate  # the data notebook owns the batch layout
-    return collate(samples)
-
 # %% ../nbs/06_train.ipynb #65f5a64e
 @torch.no_grad()
 def evaluate_clips(model,                 # a `SAM2Base`
@@ -650,7 +643,7 @@ def evaluate_clips(model,                 # a `SAM2Base`
                   ) -> dict:
     "Region similarity J, boundary accuracy F and their mean JF (DAVIS definitions, `sam2nb.metrics`) over the clips, excluding prompted frames."
     from sam2nb.metrics import db_eval_jf
-    collate_fn = collate_fn or _default_collate
+    collate_fn = collate_fn or collate
     was_training = model.training; model.eval()
     Js, Fs = [], []
     try:
@@ -717,7 +710,7 @@ class Trainer:
         if freeze_parts: freeze(self.sam, freeze_parts)
         self.train_data, self.val_data, self.out_dir = train_data, val_data, Path(out_dir)
         if len(train_data) == 0: raise ValueError("the training dataset is empty")
-        self.collate_fn = collate_fn or _default_collate
+        self.collate_fn = collate_fn or collate
         self.batch_size, self.accum, self.seed, self.num_workers = batch_size, accum, seed, num_workers
         self._order = (None, None)   # (epoch, its shuffled indices)
         self._check_sample(train_data[0])
