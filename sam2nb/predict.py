@@ -13,8 +13,7 @@ import torch
 from PIL import Image
 
 from sam2.sam2_video_predictor import SAM2VideoPredictor
-from .core import atomic_path
-from .data import read_image, write_mask, IMAGENET_MEAN, IMAGENET_STD
+from .data import read_image, write_mask, normalize
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'VIDEO_SUFFIXES', 'FrameSource', 'PromptError', 'VideoPredictor', 'save_masks', 'save_overlay_video']
@@ -49,11 +48,8 @@ class FrameSource:
     def __init__(self, source,                 # folder of frames, video file, list of paths/arrays, or (T,H,W,3) array
                  image_size:int,               # the model's input size
                  max_cached_frames:int|None=16, # prepared frames kept in memory (None: all that were read)
-                 img_mean=IMAGENET_MEAN, img_std=IMAGENET_STD, # SAM 2's normalisation
                 ):
         self.image_size, self.max_cached_frames = int(image_size), max_cached_frames
-        self.mean = torch.tensor(img_mean, dtype=torch.float32)[:, None, None]
-        self.std = torch.tensor(img_std, dtype=torch.float32)[:, None, None]
         self.cache, self.names, self._video = OrderedDict(), None, None
         if isinstance(source, (str, os.PathLike)):
             p = Path(source)
@@ -116,8 +112,7 @@ class FrameSource:
         i = int(i)
         if i in self.cache: self.cache.move_to_end(i); return self.cache[i]
         rgb = Image.fromarray(self.frame(i)).resize((self.image_size, self.image_size))
-        img = torch.from_numpy(np.asarray(rgb) / 255.0).permute(2, 0, 1).float()
-        img -= self.mean; img /= self.std
+        img = normalize(torch.from_numpy(np.asarray(rgb) / 255.0).permute(2, 0, 1).float())   # SAM 2's preparation
         self.cache[i] = img
         if self.max_cached_frames is not None:
             while len(self.cache) > max(1, self.max_cached_frames): self.cache.popitem(last=False)
@@ -138,9 +133,6 @@ class _ComputeDtypeMemory(dict):
     def get(self, k, default=None): return self._cast(super().get(k)) if k in self else default
     def items(self): return [(k, self._cast(v)) for k, v in super().items()]
     def values(self): return [self._cast(v) for v in super().values()]
-
-_OPTIONS = dict(fill_hole_area=8, binarize_mask_from_pts_for_mem_enc=True, non_overlap_masks=False,
-                clear_non_cond_mem_around_input=False, add_all_frames_to_correct_as_cond=False)
 
 class VideoPredictor(SAM2VideoPredictor):
     "A drop-in for sam2's `SAM2VideoPredictor` over any SAM 2 model, with lazy frames and bounded memory."

@@ -587,7 +587,6 @@ class _OneProcess:
     num_processes, process_index, is_main_process = 1, 0, True
     def __init__(self, device): self.device = torch.device(device)
     def prepare(self, model): return model.to(self.device)
-    def unwrap_model(self, model): return model
     def no_sync(self, model): return contextlib.nullcontext()
     def gather(self, x): return x
     def wait_for_everyone(self): pass
@@ -733,6 +732,7 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, WarmupCosine(self.total, n_warm, final_lr))
         self.module = self.acc.prepare(_ClipModule(self.sam, self.loss_fn, hooks, memory_mask_fn))
         self.step, self.history, self.val_history, self.best = 0, [], [], None
+        self._saved_step = None   # the step of the last checkpoint written or read
         self.tensorboard, self.wandb, self._tb, self._wb = tensorboard, wandb, None, None
         self.config = dict(steps=self.total, batch_size=batch_size, accum=accum, lr=lr, vision_lr=vision_lr,
                            weight_decay=weight_decay, layer_decay=layer_decay, warmup=warmup, final_lr=final_lr,
@@ -833,13 +833,10 @@ class Trainer:
         missing = {"model", "optimizer", "scheduler", "step"} - set(ck)
         if missing: raise CheckpointError(f"{path}: cannot resume from it, it lacks {sorted(missing)} (a weights-only checkpoint?)")
         cfg = getattr(self.sam, "sam2nb_config", "")
-        if ck.get("weights", "all") == "trainable":
-            check_state_dict(self.sam, ck["model"], source=str(path), config=cfg, keys=self.trainable_names())
-            self._check_frozen(ck, path)
-            self.sam.load_state_dict(ck["model"], strict=False)
-        else:
-            check_state_dict(self.sam, ck["model"], source=str(path), config=cfg)
-            self.sam.load_state_dict(ck["model"])
+        partial = ck.get("weights", "all") == "trainable"
+        check_state_dict(self.sam, ck["model"], source=str(path), config=cfg, keys=self.trainable_names() if partial else None)
+        if partial: self._check_frozen(ck, path)
+        self.sam.load_state_dict(ck["model"], strict=not partial)
         self.optimizer.load_state_dict(ck["optimizer"]); self.scheduler.load_state_dict(ck["scheduler"])
         self.step, self.history, self.val_history, self.best = ck["step"], ck["history"], ck["val_history"], ck["best"]
         if "rng" in ck: set_rng_state(ck["rng"])
@@ -945,7 +942,6 @@ class Trainer:
         self.write_logs()
         return self
 
-    _saved_step = None
 
     def plot(self, title:str=""):
         "Loss (and validation J&F when there is some) against the step."

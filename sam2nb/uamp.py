@@ -20,7 +20,7 @@ from .predict import VideoPredictor, save_masks
 from .train import ClipHooks, Trainer, forward_clip, sam2_loss, mask_iou, renew_inference_tensors, mask_to_box
 
 # %% auto #0
-__all__ = ['STABLE_FRAMES', 'STABLE_IOU', 'MEMORY_IOU', 'MEMORY_OBJ', 'MEMORY_KF', 'MEMORY_KEEP', 'MODES', 'SAMURAI_KF_WEIGHT',
+__all__ = ['STABLE_FRAMES', 'STABLE_IOU', 'SAMURAI_KF_WEIGHT', 'MEMORY_IOU', 'MEMORY_OBJ', 'MEMORY_KF', 'MEMORY_KEEP', 'MODES',
            'UAMP_LOSS', 'MASK_LOSS', 'box_iou', 'xyxy_to_xyah', 'xyah_to_xyxy', 'KalmanBox', 'fresh_track', 'kf_step',
            'samurai_valid', 'select_memory_frames', 'UAMP', 'save_uamp', 'load_uamp', 'UAMPTracking', 'UAMPPredictor',
            'frame_info', 'track', 'UAMPClipHooks', 'uamp_loss', 'clip_loss', 'train_uamp', 'evaluate_modes']
@@ -85,7 +85,7 @@ class KalmanBox:
         return mean, cov - gain @ s @ gain.T
 
 # %% ../nbs/08_uamp.ipynb #ee2f06b1
-STABLE_FRAMES, STABLE_IOU = 15, 0.3  # SAMURAI's published defaults
+STABLE_FRAMES, STABLE_IOU, SAMURAI_KF_WEIGHT = 15, 0.3, 0.25  # SAMURAI's published defaults
 _KF = KalmanBox()
 
 def fresh_track() -> dict:
@@ -95,7 +95,7 @@ def fresh_track() -> dict:
 def kf_step(track:dict|None,       # the object's state after the previous frame (`fresh_track()` or None: new)
             boxes:torch.Tensor,    # (M, 4) boxes of the M candidate masks
             ious:torch.Tensor,     # (M,) predicted IoUs
-            kf_weight:float=0.25,  # SAMURAI's w_kf (0.15 for its large model); 0 keeps SAM 2's choice
+            kf_weight:float=SAMURAI_KF_WEIGHT,  # SAMURAI's w_kf (0.15 for its large model); 0 keeps SAM 2's choice
             stable_frames:int=STABLE_FRAMES, # frames before the Kalman score is used
             stable_iou:float=STABLE_IOU,     # predicted IoU above which a frame counts as stable
            ) -> tuple[int, dict, float|None, float|None]: # (choice, new state, kf_score, kf_iou)
@@ -265,7 +265,6 @@ def load_uamp(path:str|Path,  # a file written by `save_uamp`
 
 # %% ../nbs/08_uamp.ipynb #2961d041
 MODES = ("sam2", "samurai", "uamp")
-SAMURAI_KF_WEIGHT = 0.25
 
 class UAMPTracking:
     "Mixin for a `SAM2VideoPredictor`-like class: SAMURAI / UAMP tracking steps, state kept per object and frame."
