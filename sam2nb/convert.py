@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_convert.ipynb #3e2b5749
 from __future__ import annotations
-import json, math, os, shutil
+import collections, json, math, os, shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -604,7 +604,7 @@ def convert_coco_video(json_path:str|Path,   # COCO json with video_id/order_in_
         orders = [im["order_in_video"] for im in ims]
         if not all(isinstance(o, int) for o in orders):
             raise ConversionError(f"{json_path}: video {vid!r} has non-integer order_in_video values")
-        dup = sorted({o for o in orders if orders.count(o) > 1})
+        dup = sorted(o for o, n in collections.Counter(orders).items() if n > 1)
         if dup: raise ConversionError(f"{json_path}: video {vid!r} has frames with the same order_in_video {dup[:5]}: the frame order is inconsistent")
         ims = sorted(ims, key=lambda im: im["order_in_video"])
         tracks = sorted({track(a) for im in ims for a in anns.get(im["id"], [])}, key=lambda t: (t[0], -1 if t[1] is None else t[1]))

@@ -826,6 +826,17 @@ class Trainer:
                                   f"the ones it was trained over ({len(differ)} tensors, e.g. {differ[:2]}): build the "
                                   "model from the same base checkpoint (and adapter layout) before resuming")
 
+    _RESUME_KEYS = ("steps", "batch_size", "accum", "seed", "processes", "lr", "vision_lr", "warmup", "final_lr")
+
+    def _check_settings(self, ck, path):
+        "A resume continues the same run: the settings that fix the schedule and the data order must match."
+        saved = ck.get("trainer") or {}
+        differ = [f"{k}={saved[k]!r} there, {self.config[k]!r} here" for k in self._RESUME_KEYS
+                  if k in saved and saved[k] != self.config[k]]
+        if differ:
+            raise CheckpointError(f"{path} was written by a run with other settings ({'; '.join(differ)}): the restored "
+                                  "schedule and data order would not match them; resume with the same settings")
+
     def load(self, path:str|Path):
         "Restore weights, optimiser, schedule, step, history and RNG from a checkpoint (errors name the file)."
         path = Path(path)
@@ -836,6 +847,7 @@ class Trainer:
         partial = ck.get("weights", "all") == "trainable"
         check_state_dict(self.sam, ck["model"], source=str(path), config=cfg, keys=self.trainable_names() if partial else None)
         if partial: self._check_frozen(ck, path)
+        self._check_settings(ck, path)
         self.sam.load_state_dict(ck["model"], strict=not partial)
         self.optimizer.load_state_dict(ck["optimizer"]); self.scheduler.load_state_dict(ck["scheduler"])
         self.step, self.history, self.val_history, self.best = ck["step"], ck["history"], ck["val_history"], ck["best"]
