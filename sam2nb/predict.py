@@ -393,10 +393,9 @@ def _note_missing_extension():
             _note_missing_extension.said = True
 
 # %% ../nbs/03_predict.ipynb #41c63579
-def _segments(results) -> dict:
-    "{frame_idx: {obj_id: (H,W) float scores}} from `video_segments` dicts or (frame_idx, obj_ids, logits) tuples."
-    out = {}
-    items = results.items() if isinstance(results, dict) else results
+def _segments(results):
+    "(frame_idx, {obj_id: (H,W) float scores}) one frame at a time: a `video_segments` dict in frame order, tuples as they come."
+    items = sorted(results.items()) if isinstance(results, dict) else results
     for item in items:
         if isinstance(results, dict): f, per = item
         else:
@@ -408,8 +407,7 @@ def _segments(results) -> dict:
             while m.ndim > 2 and m.shape[0] == 1: m = m[0]
             if m.ndim != 2: raise ValueError(f"mask of object {obj_id} on frame {f} has shape {m.shape}, expected (H,W)")
             frame[obj_id] = np.where(m, 1.0, -1.0) if m.dtype == bool else m.astype(np.float32)
-        out[int(f)] = frame
-    return out
+        yield int(f), frame
 
 def save_masks(results,               # {frame_idx: {obj_id: mask or logits}} or an iterable of (frame_idx, obj_ids, logits)
                root:str|Path,         # the VOS root: masks go to <root>/Annotations/<video>/
@@ -417,10 +415,9 @@ def save_masks(results,               # {frame_idx: {obj_id: mask or logits}} or
                non_overlap:bool=True, # one PNG per frame (overlaps resolved); False: one folder per object
                frame_names=None,      # file stems by frame index (None: 00000, 00001, ...)
               ) -> list:
-    "Write masks as DAVIS-palette PNGs in the VOS layout; returns the paths written."
-    segs, paths = _segments(results), []
-    base = Path(root)/"Annotations"/video
-    for f, per in sorted(segs.items()):
+    "Write masks as DAVIS-palette PNGs in the VOS layout, a frame at a time (results may stream from `propagate_in_video`); returns the paths written."
+    paths, base = [], Path(root)/"Annotations"/video
+    for f, per in _segments(results):
         name = frame_names[f] if frame_names is not None else f"{f:05d}"
         for obj_id in per:
             if not isinstance(obj_id, (int, np.integer)) or not 1 <= obj_id <= 255:
@@ -447,11 +444,11 @@ def save_overlay_video(path:str|Path,   # the .mp4 (or .avi) to write
     "Write an overlay video: masks in object colours, prompt markers on the prompted frames (atomic)."
     from sam2nb.viz import overlay, write_video
     get = frames.frame if isinstance(frames, FrameSource) else frames if callable(frames) else (lambda i: frames[i])
-    segs = _segments(results)
-    if not segs: raise ValueError("no frames to write")
+    masks = {f: {k: v > 0 for k, v in per.items()} for f, per in _segments(results)}   # bool: a quarter of the scores
+    if not masks: raise ValueError("no frames to write")
     def overlays():
-        for f in sorted(segs):
+        for f in sorted(masks):   # in playback order, however the results came
             p = (prompts or {}).get(f, {})
-            yield overlay(get(f), {k: v > 0 for k, v in segs[f].items()}, points=p.get("points"),
+            yield overlay(get(f), masks[f], points=p.get("points"),
                           labels=p.get("labels"), boxes=p.get("box"))
     return write_video(path, overlays(), fps)
