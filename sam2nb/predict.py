@@ -27,21 +27,27 @@ def _natural_key(name:str):
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
 
 class _VideoFile:
-    "Random access to the frames of a video file through OpenCV (sequential reads are cheap)."
-    def __init__(self, path):
+    "Random access to the frames of a video file through OpenCV; reading forwards or backwards costs about one decode per frame."
+    def __init__(self, path, window:int=8):
         import cv2
-        self.path, self.cv2 = Path(path), cv2
+        self.path, self.cv2, self.window = Path(path), cv2, window
         self.cap = cv2.VideoCapture(str(path))
         if not self.cap.isOpened(): raise ValueError(f"cannot open video {path}: not a readable video file")
         self.n = int(self.cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        self.next = 0
+        self.next, self.recent = 0, OrderedDict()   # the next frame the decoder gives; the last `window` frames decoded
         if self.n <= 0: raise ValueError(f"video {path} has no frames")
     def read(self, i):
-        if i != self.next: self.cap.set(self.cv2.CAP_PROP_POS_FRAMES, i)
-        ok, bgr = self.cap.read()
-        if not ok: raise ValueError(f"cannot decode frame {i} of video {self.path} ({self.n} frames announced)")
-        self.next = i + 1
-        return bgr[..., ::-1].copy()
+        if i in self.recent: return self.recent[i]
+        if i < self.next or i >= self.next + self.window:
+            # a seek decodes from the previous keyframe: going backwards, seek once and decode a window forwards
+            self.next = max(0, i - self.window + 1) if i < self.next else i
+            self.cap.set(self.cv2.CAP_PROP_POS_FRAMES, self.next)
+        while self.next <= i:
+            ok, bgr = self.cap.read()
+            if not ok: raise ValueError(f"cannot decode frame {self.next} of video {self.path} ({self.n} frames announced)")
+            self.recent[self.next] = bgr[..., ::-1].copy(); self.next += 1
+            if len(self.recent) > self.window: self.recent.popitem(last=False)
+        return self.recent[i]
 
 class FrameSource:
     "The frames of a video, decoded on demand and prepared like SAM 2 prepares them."
