@@ -22,8 +22,8 @@ __all__ = ['LOSS_PRESETS', 'PARTS', 'PromptConfig', 'sample_points', 'correction
            'encoder_frozen', 'encode_images', 'default_memory_mask', 'encode_memory', 'ClipHooks', 'ClipState',
            'EmptyClipError', 'renew_inference_tensors', 'forward_clip', 'loss_weights', 'focal_loss', 'dice_loss',
            'bce_loss', 'mask_iou', 'step_loss', 'sam2_loss', 'freeze', 'unfreeze', 'count_trainable', 'param_groups',
-           'WarmupCosine', 'FeatureCache', 'rng_state', 'set_rng_state', 'evaluate_clips', 'NonFiniteLossError',
-           'Trainer', 'fit']
+           'WarmupCosine', 'weights_summary', 'encoder_fingerprint', 'FeatureCache', 'rng_state', 'set_rng_state',
+           'evaluate_clips', 'NonFiniteLossError', 'Trainer', 'fit']
 
 # %% ../nbs/06_train.ipynb #0d98589f
 @dataclass
@@ -505,6 +505,18 @@ class WarmupCosine:
         return self.final + (1 - self.final) * 0.5 * (1 + math.cos(math.pi * progress))
 
 # %% ../nbs/06_train.ipynb #9d167454
+def weights_summary(module:torch.nn.Module, # any module
+                   ) -> dict:
+    "Sum and sum of squares of each floating-point tensor in `module.state_dict()`: tells different weights apart cheaply."
+    return {k: (float(v.double().sum()), float(v.double().square().sum()))
+            for k, v in module.state_dict().items() if v.is_floating_point()}
+
+def encoder_fingerprint(model, # a `SAM2Base`
+                       ) -> str:
+    "One line that changes when the image encoder's weights do (what a feature cache was computed with)."
+    sums = np.array(list(weights_summary(model.image_encoder).values()))
+    return f"{getattr(model, 'sam2nb_config', '?')}|{len(sums)}|{sums[:, 0].sum():.10e}|{sums[:, 1].sum():.10e}"
+
 class FeatureCache:
     "Frozen image-encoder outputs per (video, frame), in memory or on disk."
     def __init__(self, model,                 # the `SAM2Base` whose (frozen) encoder is cached
@@ -514,22 +526,18 @@ class FeatureCache:
         self.model, self.dtype = model, dtype
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.mem, self.pos, self.hits, self.misses = {}, {}, 0, 0
-        self._fingerprint = self._make_fingerprint()
+        self.fingerprint = encoder_fingerprint(model)
         if self.cache_dir is not None: self._check_dir()
-
-    def _make_fingerprint(self) -> str:
-        w = self.model.image_encoder.trunk.patch_embed.proj.weight.detach()
-        return f"{getattr(self.model, 'sam2nb_config', '?')}|{w.shape}|{float(w.double().sum()):.10e}|{float(w.double().abs().sum()):.10e}"
 
     def _check_dir(self):
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         meta = self.cache_dir/"encoder.txt"
         if meta.exists():
-            if meta.read_text() != self._fingerprint:
+            if meta.read_text() != self.fingerprint:
                 raise ValueError(f"{self.cache_dir} holds features of a different image encoder "
                                  f"({meta.read_text()!r}); use another cache_dir or delete it")
         else:
-            with atomic_path(meta) as tmp: tmp.write_text(self._fingerprint)
+            with atomic_path(meta) as tmp: tmp.write_text(self.fingerprint)
 
     def _file(self, key): return self.cache_dir/key[0]/f"{key[1]:05d}_{key[2]}.pt"
 
@@ -755,7 +763,11 @@ class Trainer:
         if cache is None or cache is False: return None
         if not encoder_frozen(self.sam):
             raise ValueError("a feature cache needs a frozen image encoder: pass freeze_parts='image_encoder'")
-        if isinstance(cache, FeatureCache): return cache
+        if isinstance(cache, FeatureCache):
+            if cache.fingerprint != encoder_fingerprint(self.sam):
+                raise ValueError("the FeatureCache was computed with another image encoder than this model's "
+                                 f"({cache.fingerprint!r}): build one for this model")
+            return cache
         if getattr(self.train_data, "augment", False):
             raise ValueError("a feature cache needs a dataset without pixel augmentation (augment=False): the cache "
                              "returns features of the un-augmented frames")
@@ -791,8 +803,7 @@ class Trainer:
         "Sum and sum of squares of every frozen floating-point tensor: tells a different base model from the same one."
         if self._frozen is None:
             train = set(self.trainable_names())
-            self._frozen = {k: (float(v.double().sum()), float(v.double().square().sum()))
-                            for k, v in self.sam.state_dict().items() if k not in train and v.is_floating_point()}
+            self._frozen = {k: v for k, v in weights_summary(self.sam).items() if k not in train}
         return self._frozen
 
     def state(self) -> dict:
