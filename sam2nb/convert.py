@@ -14,7 +14,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from .core import atomic_dir
-from .data import read_mask, write_mask, write_alpha, read_image, write_image, rle_decode, DAVIS_PALETTE, ids_present, composite, read_trimap, check_video_name, _open_image, _mask_ids
+from .data import read_mask, write_mask, write_alpha, read_image, write_image, rle_decode, DAVIS_PALETTE, ids_present, composite, read_trimap, check_video_name, frame_path, write_split, _open_image, _mask_ids
 
 # %% auto #0
 __all__ = ['MARKER', 'ConversionError', 'safe_name', 'render_synthetic_video', 'make_synthetic_vos', 'make_synthetic_matting',
@@ -99,8 +99,7 @@ def _summary(records, dst, converter, quiet=False) -> pd.DataFrame:
 
 def _finish(tmp:Path, converter:str, params:dict, records:list, splits:dict):
     "Write ImageSets and the marker into the staging folder."
-    (tmp/"ImageSets").mkdir(exist_ok=True)
-    for split, videos in splits.items(): (tmp/"ImageSets"/f"{split}.txt").write_text("".join(f"{v}\n" for v in videos))
+    for split, videos in splits.items(): write_split(tmp, split, videos)
     (tmp/MARKER).write_text(json.dumps(dict(converter=converter, params=_jsonable(params), records=records), indent=1))
 
 # %% ../nbs/02_convert.ipynb #d8bb6e48
@@ -203,9 +202,9 @@ def render_synthetic_video(n_frames:int=8,        # frames in the video
 # %% ../nbs/02_convert.ipynb #5eae5c16
 def _write_video(root:Path, name:str, frames, ids, alphas=None, quality=95):
     for t in range(len(frames)):
-        write_image(root/"JPEGImages"/name/f"{t:05d}.jpg", frames[t], quality=quality)
-        write_mask(root/"Annotations"/name/f"{t:05d}.png", ids[t])
-        if alphas is not None: write_alpha(root/"Alphas"/name/f"{t:05d}.png", alphas[t])
+        write_image(frame_path(root, name, t), frames[t], quality=quality)
+        write_mask(frame_path(root, name, t, "Annotations"), ids[t])
+        if alphas is not None: write_alpha(frame_path(root, name, t, "Alphas"), alphas[t])
 
 def _split_names(names, split):
     "ImageSets from a split name (all videos) or a dict {split: number of videos}, in order."
@@ -426,7 +425,7 @@ def convert_davis(src:str|Path,         # DAVIS root (holds JPEGImages/, Annotat
                                 skipped=f"not listed in the ImageSets of splits {list(splits)}"))
     workers = min(8, os.cpu_count() or 1) if workers is None else int(workers)
     with atomic_dir(dst) as tmp:
-        jobs = [(j[0], j[1], str(tmp/"JPEGImages"/n/f"{t:05d}.jpg"), str(tmp/"Annotations"/n/f"{t:05d}.png"), None)
+        jobs = [(j[0], j[1], str(frame_path(tmp, n, t)), str(frame_path(tmp, n, t, "Annotations")), None)
                 for j, (n, t) in zip(jobs, owners)]
         results = _run_jobs(jobs, workers, "convert_davis", quiet)
         per = {}
@@ -482,7 +481,7 @@ def convert_ytvos(src:str|Path,      # YouTube-VOS root (holds <split>/meta.json
         records.append(dict(split=split, video=vid, frames=len(frames), annotated=sum(s in anns for s in stems),
                             objects=len(objs), skipped=""))
     with atomic_dir(dst) as tmp:
-        jobs = [(j[0], j[1], str(tmp/"JPEGImages"/v/f"{t:05d}.jpg"), str(tmp/"Annotations"/v/f"{t:05d}.png") if a else None, j[4])
+        jobs = [(j[0], j[1], str(frame_path(tmp, v, t)), str(frame_path(tmp, v, t, "Annotations")) if a else None, j[4])
                 for j, (v, t, a) in zip(jobs, owners)]
         results = _run_jobs(jobs, workers, "convert_ytvos", quiet)
         firsts = {}
@@ -543,11 +542,11 @@ def convert_oxford_pets(src:str|Path,          # root with images/ and annotatio
     where = {n: s for s in ("test", "val", "train") for n in splits.get(s, [])}
     with atomic_dir(dst) as tmp:
         for n in tqdm(list(keep), desc="convert_oxford_pets", disable=quiet, leave=False):
-            shape = _put_frame(keep[n], tmp/"JPEGImages"/n/"00000.jpg")
+            shape = _put_frame(keep[n], frame_path(tmp, n, 0))
             t = _read_pet_trimap(tdir/f"{n}.png")
             _check_size(t, shape, tdir/f"{n}.png", keep[n])
             m = ((t == 1) | (t == 3)).astype(np.uint8)
-            write_mask(tmp/"Annotations"/n/"00000.png", m)
+            write_mask(frame_path(tmp, n, 0, "Annotations"), m)
             records.append(dict(split=where[n], video=n, frames=1, annotated=1, objects=int(m.any()), skipped=""))
         _finish(tmp, "convert_oxford_pets", params, records, splits)
     return _summary(records, dst, "convert_oxford_pets", quiet)
@@ -626,7 +625,7 @@ def convert_coco_video(json_path:str|Path,   # COCO json with video_id/order_in_
             for t, im in enumerate(chunk):
                 img_path = image_root/im["file_name"]
                 if not _inside(img_path, image_root): raise ConversionError(f"{json_path}: file_name {im['file_name']!r} points outside {image_root}")
-                h, w = _put_frame(img_path, tmp/"JPEGImages"/name/f"{t:05d}.jpg")
+                h, w = _put_frame(img_path, frame_path(tmp, name, t))
                 if (im.get("height", h), im.get("width", w)) != (h, w):
                     raise ConversionError(f"{json_path}: image {img_path} is {w}x{h} but the json says {im.get('width')}x{im.get('height')}")
                 out = np.zeros((h, w), np.uint8)
@@ -637,7 +636,7 @@ def convert_coco_video(json_path:str|Path,   # COCO json with video_id/order_in_
                         raise ConversionError(f"{json_path}: annotation {a.get('id')} of {img_path} overlaps object "
                                               f"{int(out[m].max())}; pass overlap='last' to let the higher id win")
                     out[m] = k; objs.add(k)
-                write_mask(tmp/"Annotations"/name/f"{t:05d}.png", out)
+                write_mask(frame_path(tmp, name, t, "Annotations"), out)
             records.append(dict(split=split, video=name, frames=len(chunk), annotated=len(chunk), objects=len(objs), skipped=""))
         _finish(tmp, "convert_coco_video", params, records, {split: list(names)})
     return _summary(records, dst, "convert_coco_video", quiet)
@@ -709,9 +708,9 @@ def convert_videomatte(src:str|Path,       # a VideoMatte240K split folder with 
             for t in range(len(fgr)):
                 a8 = _resize(pha[t], hw).mean(-1).round().astype(np.uint8)   # pha is grey: its channels agree
                 comp = composite(_resize(fgr[t], hw), a8.astype(np.float32) / 255, _resize(bg[t % len(bg)], hw))
-                write_image(tmp/"JPEGImages"/name/f"{t:05d}.jpg", comp)
-                write_alpha(tmp/"Alphas"/name/f"{t:05d}.png", a8)
-                write_mask(tmp/"Annotations"/name/f"{t:05d}.png", (a8 >= 128).astype(np.uint8))
+                write_image(frame_path(tmp, name, t), comp)
+                write_alpha(frame_path(tmp, name, t, "Alphas"), a8)
+                write_mask(frame_path(tmp, name, t, "Annotations"), (a8 >= 128).astype(np.uint8))
             records.append(dict(split=split, video=name, frames=len(fgr), annotated=len(fgr), objects=1, skipped=""))
         _finish(tmp, "convert_videomatte", params, records, {split: list(names)})
     return _summary(records, dst, "convert_videomatte", quiet)
