@@ -168,7 +168,8 @@ class VideoPredictor(SAM2VideoPredictor):
         self.clear_non_cond_mem_around_input = bool(clear_non_cond_mem_around_input)
         self.add_all_frames_to_correct_as_cond = bool(add_all_frames_to_correct_as_cond)
         self.max_cached_frames, self.release_outputs = max_cached_frames, bool(release_outputs)
-        if self.fill_hole_area > 0: _note_missing_extension()
+        if self.fill_hole_area > 0 and not _has_extension():
+            self.fill_hole_area = 0   # what sam2 does without it, minus a warning on every frame
         if any(m.training for m in model.modules()):
             warnings.warn("the model is in train mode (dropout active, training-time memory rules): "
                           "call model.eval() first for SAM 2's inference behaviour", stacklevel=2)
@@ -389,14 +390,15 @@ class VideoPredictor(SAM2VideoPredictor):
         for t in range(frame_idx - r * self.num_maskmem, frame_idx + r * self.num_maskmem + 1):
             if t != frame_idx: nc.pop(t, None)
 
-def _note_missing_extension():
-    "sam2 fills mask holes with its optional C extension and warns on every frame without it; say it once."
+def _has_extension() -> bool:
+    "Whether sam2's optional C extension (hole filling) is built; says once when it is not."
     try: import sam2._C  # noqa: F401
     except ImportError:
-        warnings.filterwarnings("ignore", message=r"(?s).*Skipping the post-processing step")
-        if not getattr(_note_missing_extension, "said", False):
+        if not getattr(_has_extension, "said", False):
             print("note: sam2's C extension is not built, so hole filling (fill_hole_area) is skipped, as in sam2's own predictor")
-            _note_missing_extension.said = True
+            _has_extension.said = True
+        return False
+    return True
 
 # %% ../nbs/03_predict.ipynb #41c63579
 def _segments(results):
