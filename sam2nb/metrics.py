@@ -515,20 +515,24 @@ def _per_frame(fn, g, p, unk):
     if g.ndim == 2: return float(fn(g, p, unk))
     return np.array([fn(g[t], p[t], None if unk is None else unk[t]) for t in range(len(g))], dtype=np.float64)
 
+def _scored(x, u): return x if u is None else x[u]   # the whole frame (video) or the unknown region (image)
+
+# frame kernels on checked alphas (`_alphas`); the public functions below check, then apply them per frame
+def _sad(g, p, u): return _scored(np.abs(p - g), u).sum() / 1000
+def _mad(g, p, u): return _scored(np.abs(p - g), u).mean() * (1e3 if u is None else 1)
+def _mse(g, p, u): return _scored((p - g) ** 2, u).mean() * (1e3 if u is None else 1)
+
 def sad(gt, pred, trimap=None, convention="video"):
     "Sum of absolute differences / 1000 (image convention: over the trimap's unknown region)."
-    g, p, unk = _alphas(gt, pred, trimap, convention)
-    return _per_frame(lambda g, p, u: (np.abs(p - g).sum() if u is None else np.abs(p - g)[u].sum()) / 1000, g, p, unk)
+    return _per_frame(_sad, *_alphas(gt, pred, trimap, convention))
 
 def mad(gt, pred, trimap=None, convention="video"):
     "Mean absolute difference (video: x1e3 over the frame; image: over the unknown region, unscaled)."
-    g, p, unk = _alphas(gt, pred, trimap, convention)
-    return _per_frame(lambda g, p, u: np.abs(p - g).mean() * 1e3 if u is None else np.abs(p - g)[u].mean(), g, p, unk)
+    return _per_frame(_mad, *_alphas(gt, pred, trimap, convention))
 
 def mse(gt, pred, trimap=None, convention="video"):
     "Mean squared difference (video: x1e3 over the frame; image: over the unknown region, unscaled)."
-    g, p, unk = _alphas(gt, pred, trimap, convention)
-    return _per_frame(lambda g, p, u: ((p - g) ** 2).mean() * 1e3 if u is None else ((p - g) ** 2)[u].mean(), g, p, unk)
+    return _per_frame(_mse, *_alphas(gt, pred, trimap, convention))
 
 # %% ../nbs/04_metrics.ipynb #7db76677
 @functools.lru_cache(maxsize=8)   # a pure function of sigma, asked for once per block of rows
@@ -558,12 +562,13 @@ def grad(gt, pred, trimap=None, convention="video",
          normalize=None,  # min-max normalise both alphas first; None: True for "video" (RVM low-res), False for "image"
         ):
     "Gradient error: squared difference of Gaussian-gradient magnitudes, summed, / 1000."
-    g, p, unk = _alphas(gt, pred, trimap, convention)
     norm = (convention == "video") if normalize is None else normalize
-    def one(g, p, u):
-        if norm: g, p = _minmax(g), _minmax(p)
-        return _grad_sq_error(g, p, u, sigma) / 1000
-    return _per_frame(one, g, p, unk)
+    return _per_frame(functools.partial(_grad, sigma=sigma, norm=norm), *_alphas(gt, pred, trimap, convention))
+
+def _grad(g, p, u, sigma=1.4, norm=True):
+    "Grad of one frame (see `grad`)."
+    if norm: g, p = _minmax(g), _minmax(p)
+    return _grad_sq_error(g, p, u, sigma) / 1000
 
 def _block_rows(W, nbytes=1 << 19):
     "Rows of a float32 image of width W in a block of about `nbytes` (a few such blocks stay in the CPU cache)."
@@ -651,9 +656,14 @@ def conn(gt, pred, trimap=None, convention="video",
     g, p, unk = _alphas(gt, pred, trimap, convention)
     return _per_frame(lambda g, p, u: float(_conn_frame(g, p, u, step)), g, p, unk)
 
-def dtssd(gt, pred):
+def dtssd(gt, pred, trimap=None, convention="video"):
     "Temporal coherence error per frame of a (T,H,W) clip: frame 0 is 0 (RVM convention)."
+    if convention != "video": raise ValueError("dtssd is a video metric: drop it for convention='image'")
     g, p, _ = _alphas(gt, pred, None, "video")
+    return _dtssd(g, p)
+
+def _dtssd(g, p):
+    "dtSSD of a checked clip (see `dtssd`)."
     if g.ndim != 3: raise ValueError(f"dtssd needs a clip (T,H,W), got shape {g.shape}")
     out = [0.0]
     for t in range(1, len(g)):
@@ -673,7 +683,14 @@ def blur_alpha(alpha,       # (H,W) alpha, uint8 or float in [0,1]
     return np.round(np.clip(b, 0, 1) * 255).astype(np.uint8)
 
 # %% ../nbs/04_metrics.ipynb #1d9ed346
-_MATTING = {"sad": sad, "mad": mad, "mse": mse, "grad": grad, "conn": conn}
+_MATTING = ("sad", "mad", "mse", "grad", "conn", "dtssd")
+
+def _clip_metric(name, g, p, unk, convention):
+    "Metric `name` per frame of a checked clip (`_alphas`): the frame kernels, or dtSSD over the clip."
+    if name == "dtssd": return _dtssd(g, p)
+    kernel = {"sad": _sad, "mad": _mad, "mse": _mse, "grad": functools.partial(_grad, norm=convention == "video"),
+              "conn": _conn_frame}[name]
+    return _per_frame(kernel, g, p, unk)
 
 def evaluate_matting(gt_root,                 # root with `Alphas/<clip>/<frame>.png`
                      pred_root,               # predictions: `<clip>/<frame>.png` or a root with `Alphas/`
@@ -686,7 +703,7 @@ def evaluate_matting(gt_root,                 # root with `Alphas/<clip>/<frame>
                      progress=True,
                     ) -> tuple:
     "Matting errors per clip and their mean: `(summary DataFrame, per-clip DataFrame)`."
-    bad = [m for m in metrics if m not in (*_MATTING, "dtssd")]
+    bad = [m for m in metrics if m not in _MATTING]
     if bad: raise ValueError(f"unknown matting metrics {bad}: use sad, mad, mse, grad, conn, dtssd")
     if convention not in CONVENTIONS: raise ValueError(f"unknown convention {convention!r}: use 'video' or 'image'")
     if convention == "image" and "dtssd" in metrics: raise ValueError("dtssd is a video metric: drop it for convention='image'")
@@ -707,8 +724,8 @@ def evaluate_matting(gt_root,                 # root with `Alphas/<clip>/<frame>
         if convention == "image":
             tm = np.stack([read_trimap(Path(gt_root) / trimaps / c / n) for n in names])
         row = dict(clip=c, frames=len(names), convention=convention)
-        for m in metrics:
-            row[m] = float(np.mean(dtssd(g, p) if m == "dtssd" else _MATTING[m](g, p, tm, convention)))
+        g, p, unk = _alphas(g, p, tm, convention)   # checked once for every metric
+        for m in metrics: row[m] = float(np.mean(_clip_metric(m, g, p, unk, convention)))
         rows.append(row)
     per_clip = pd.DataFrame(rows)
     summary = pd.DataFrame([dict(convention=convention, clips=len(per_clip), **per_clip[list(metrics)].mean().to_dict())])
