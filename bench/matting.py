@@ -8,6 +8,10 @@ prompts and cached image features), with the matting loss and soft memory of `sa
 
 Peak memory is the CUDA allocator's peak on a GPU; on CPU it is the process's resident-set peak
 above the level before training (sampled every 5 ms), so each side runs in its own process.
+The frozen image encoder's features are cached as `train_matting` does it: only when every frame of
+the training clips fits in `--cache-mb` (at 1024 px a frame is ~84 MiB, so a full-size bench runs
+uncached, like a real run on VideoMatte240K). A checkpoint that is not downloaded is replaced by
+its stand-in (the official architecture with random weights): the timings hold, the losses mean nothing.
 
     python bench/matting.py                 # tiny model, 256 px, 12 steps
     python bench/matting.py --size 1024 --checkpoint sam2.1_hiera_large --device cuda
@@ -19,16 +23,16 @@ from pathlib import Path
 
 def measure(side:str, args) -> dict:
     import torch, psutil
-    from sam2nb.core import tiny_model, load_model, seed_everything
+    from sam2nb.core import tiny_model, notebook_model, seed_everything, weights_label
     from sam2nb.convert import make_synthetic_matting
     from sam2nb.data import VOSDataset
-    from sam2nb.matting import add_lora, save_adapter, soft_alpha_memory, MattingLoss, trainable_share
+    from sam2nb.matting import add_lora, save_adapter, soft_alpha_memory, MattingLoss, trainable_share, feature_cache_mb
     from sam2nb.train import Trainer, freeze, unfreeze
     seed_everything(0)
     work = Path(tempfile.mkdtemp(prefix="bench_matting_"))
     device = torch.device(args.device)
-    model = (tiny_model(image_size=args.size, mode="train") if args.checkpoint == "tiny" else
-             load_model(args.checkpoint, device="cpu", image_size=args.size, mode="train"))
+    model = (tiny_model(image_size=args.size, mode="train") if args.checkpoint == "tiny" else   # the checkpoint, or its stand-in
+             notebook_model(args.checkpoint, smoke=False, image_size=args.size, device="cpu", mode="train", rehearse=True)[0])
     if side == "lora":
         add_lora(model, r=args.rank)
     else:
@@ -38,12 +42,13 @@ def measure(side:str, args) -> dict:
     root = make_synthetic_matting(work/"data", n_videos=4, n_frames=args.frames + 2, size=(args.size, args.size),
                                   edge=6.0, split="train", seed=0)
     clips = VOSDataset(root, split="train", num_frames=args.frames, image_size=args.size)
+    cache = feature_cache_mb(model, sum(map(len, clips.frames.values()))) <= args.cache_mb   # train_matting's rule
     trainer = Trainer(model, clips, out_dir=work/"run", steps=args.steps, batch_size=args.batch, lr=1e-4,
                       vision_lr=None, layer_decay=None, weight_decay=0.0, grad_clip=1.0, prompts="mask",
-                      loss=MattingLoss(1.0, 1.0, 1.0), memory_mask_fn=soft_alpha_memory, cache=True,
+                      loss=MattingLoss(1.0, 1.0, 1.0), memory_mask_fn=soft_alpha_memory, cache=cache,
                       tensorboard=False, progress=False, device=device, save_every=10**9)
     trainer.save = lambda name="last.pt": None  # time the steps, not the 150 MB-1 GB checkpoint writes
-    # warm-up: fill the feature cache (4 videos) and the allocator, outside the measurement
+    # warm-up: fill the feature cache (when on) and the allocator, outside the measurement
     trainer.fit(until=args.warmup)
     proc = psutil.Process()
     peak, stop = [proc.memory_info().rss], threading.Event()
@@ -60,7 +65,7 @@ def measure(side:str, args) -> dict:
     if device.type == "cuda": mem = torch.cuda.max_memory_allocated() / 2**20; mem_kind = "CUDA peak allocated"
     else: mem = (max(peak) - base_rss) / 2**20; mem_kind = "CPU RSS peak above start"
     out = dict(side=side, step_s=seconds, peak_mb=mem, mem_kind=mem_kind, trainable=share["trainable"],
-               share=share["share"])
+               share=share["share"], cache=bool(cache), weights=weights_label(model))
     if side == "lora":
         model.eval()
         save_adapter(model, work/"adapter")
@@ -84,6 +89,7 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=12, help="steps per side (the first --warmup are not timed)")
     p.add_argument("--warmup", type=int, default=4)
     p.add_argument("--rank", type=int, default=8)
+    p.add_argument("--cache-mb", type=float, default=1024, help="cache encoder features when the clips' frames fit (train_matting's default)")
     p.add_argument("--device", default="cuda" if os.environ.get("CUDA_VISIBLE_DEVICES", "") != "" else "cpu")
     p.add_argument("--side", choices=["lora", "decoder"], help=argparse.SUPPRESS)  # internal: one side per process
     args = p.parse_args(argv)
@@ -96,8 +102,8 @@ def main(argv=None):
         if res.returncode != 0: sys.exit(f"{side} run failed:\n{res.stderr[-3000:]}")
         results[side] = json.loads(res.stdout.strip().splitlines()[-1])
     L, D = results["lora"], results["decoder"]
-    print(f"model {args.checkpoint} at {args.size}px, {args.batch} clips x {args.frames} frames, device {args.device}, "
-          f"{args.steps - args.warmup} timed steps")
+    print(f"{L['weights']} at {args.size}px, {args.batch} clips x {args.frames} frames, device {args.device}, "
+          f"{args.steps - args.warmup} timed steps, feature cache {'on' if L['cache'] else 'off'}")
     print(f"{'':16}{'LoRA':>14}{'full decoder':>16}{'ratio LoRA/full':>18}")
     print(f"{'trainable':16}{L['trainable']:>14,}{D['trainable']:>16,}{L['trainable']/D['trainable']:>18.3f}")
     print(f"{'step time (s)':16}{L['step_s']:>14.3f}{D['step_s']:>16.3f}{L['step_s']/D['step_s']:>18.3f}")

@@ -1,4 +1,4 @@
-"""Benchmark of sam2nb.train (issue 6): `python bench/train.py` from the repository root (CPU, a few minutes).
+"""Benchmark of sam2nb.train: `python bench/train.py` from the repository root (CPU, a few minutes).
 
 1. steps/s of training with a frozen image encoder + `FeatureCache` vs recomputing the (frozen) features every
    step, for the tiny and the large SAM 2.1 architecture (random weights: speed does not depend on them);
@@ -6,6 +6,10 @@
    image encoder, each in a fresh process;
 3. a 2-process run (torchrun + Accelerate, gloo on CPU) vs 1 process with the same global batch: the loss curves.
 Synthetic moving-shape videos, first-frame mask prompts, the official loss.
+
+`python bench/train.py --full-size` instead measures at the config's full size (1024 px): what a `FeatureCache`
+frame costs (bytes; seconds to encode it, to read it from memory and from a folder) and, on a GPU, steps of the
+official recipe (trained encoder, full prompt mix, 8-frame clips, bf16 autocast): seconds per step and peak memory.
 """
 from __future__ import annotations
 import argparse, json, os, resource, subprocess, sys, tempfile, time
@@ -68,6 +72,40 @@ def worker(out, root, size, frames, steps, batch_size):
     if t.acc.is_main_process:
         (Path(out)/"losses.json").write_text(json.dumps([h["loss"] for h in t.history]))
 
+def full_size(config, frames, tmp):
+    "At full size: the feature cache's costs per frame, and (on a GPU) seconds and memory of official-recipe steps."
+    from sam2nb.core import stand_in_model, autocast
+    from sam2nb.train import FeatureCache, freeze, unfreeze, encode_images, Trainer, PromptConfig
+    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    model = stand_in_model(config, device=dev, mode="train")  # random weights: speed does not depend on them
+    S = model.image_size
+    sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
+    def timed(fn, n=3):
+        fn(); sync(); t = time.time()
+        for _ in range(n): fn()
+        sync(); return (time.time() - t) / n
+    freeze(model, "image_encoder")
+    clip, names, ids = torch.rand(1, 1, 3, S, S), ["bench"], torch.zeros(1, 1, dtype=torch.long)
+    with autocast(dev): encode = timed(lambda: encode_images(model, clip[:, 0]))
+    folder = Path(tmp)/"cache"
+    memory = FeatureCache(model, folder)
+    memory.features(clip, names, ids, "bench")  # computed once, held in memory and written to the folder
+    hit = timed(lambda: memory.features(clip, names, ids, "bench"))
+    disk = FeatureCache(model, folder, max_bytes=0)  # holds nothing: every read goes to the folder
+    read = timed(lambda: disk.features(clip, names, ids, "bench"))
+    print(f"[full size] {config} at {S}px on {dev}: a cached frame is {memory.nbytes / 1e6:.0f} MB; encoding it takes "
+          f"{encode:.3f} s, a memory hit {hit:.3f} s, a read from the folder {read:.3f} s (page cache warm)", flush=True)
+    if dev != "cuda": return
+    unfreeze(model, "image_encoder")
+    ds = data(Path(tmp)/"vos", S, frames, n_videos=2)
+    t = Trainer(model, ds, None, Path(tmp)/"run", steps=4, prompts=PromptConfig(), device=dev, progress=False, tensorboard=False)
+    torch.cuda.reset_peak_memory_stats()
+    t.fit()
+    sec = [h["seconds"] for h in t.history]
+    print(f"[full size] official recipe, {frames}-frame clips, trained encoder, bf16: {(sec[-1] - sec[0]) / (len(sec) - 1):.2f} s "
+          f"per step, peak GPU memory {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB, losses "
+          f"{[round(h['loss'], 3) for h in t.history]}", flush=True)
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--size", type=int, default=256); p.add_argument("--frames", type=int, default=4)
@@ -76,7 +114,10 @@ def main():
     p.add_argument("--child", default=None); p.add_argument("--config", default="sam2.1_hiera_t")
     p.add_argument("--worker", default=None); p.add_argument("--root", default=None)
     p.add_argument("--batch-size", type=int, default=1); p.add_argument("--skip-speed", action="store_true")
+    p.add_argument("--full-size", action="store_true", help="only the full-size (1024 px) measurements")
     a = p.parse_args()
+    if a.full_size:
+        with tempfile.TemporaryDirectory() as tmp: return full_size(a.config, 8, tmp)
     if a.child: return peak_memory_child(a.child, a.config, a.root, a.size, a.frames, a.steps)
     if a.worker: return worker(a.worker, a.root, a.size, a.frames, a.ddp_steps, a.batch_size)
     tmp = tempfile.mkdtemp(prefix="bench_train_")

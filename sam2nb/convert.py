@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_convert.ipynb #3e2b5749
 from __future__ import annotations
-import collections, json, math, os, shutil
+import collections, contextlib, json, math, os, shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -14,12 +14,12 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from .core import atomic_dir
-from .data import read_mask, write_mask, write_alpha, read_image, write_image, rle_decode, DAVIS_PALETTE, ids_present, composite, read_trimap, check_video_name, frame_path, write_split, _open_image, _mask_ids
+from .data import read_mask, write_mask, write_alpha, read_image, write_image, rle_decode, DAVIS_PALETTE, ids_present, composite, read_trimap, check_video_name, frame_path, write_split, list_videos, list_frames, _open_image, _mask_ids
 
 # %% auto #0
 __all__ = ['MARKER', 'ConversionError', 'safe_name', 'render_synthetic_video', 'make_synthetic_vos', 'make_synthetic_matting',
            'overlay_ids', 'show_vos', 'convert_davis', 'convert_ytvos', 'convert_oxford_pets', 'convert_coco_video',
-           'convert_videomatte']
+           'convert_videomatte', 'subset_vos']
 
 # %% ../nbs/02_convert.ipynb #99ef5208
 class ConversionError(ValueError):
@@ -70,7 +70,7 @@ def _jsonable(x):
 
 def _existing(dst:Path, converter:str, params:dict, overwrite:bool):
     "The stored records when `dst` already holds this exact conversion; None when it must be built."
-    if not dst.exists(): return None
+    if not dst.exists() or (dst.is_dir() and not any(dst.iterdir())): return None   # absent or empty: free to write
     marker = dst/MARKER
     if marker.exists():
         info = json.loads(marker.read_text())
@@ -101,6 +101,39 @@ def _finish(tmp:Path, converter:str, params:dict, records:list, splits:dict):
     "Write ImageSets and the marker into the staging folder."
     for split, videos in splits.items(): write_split(tmp, split, videos)
     (tmp/MARKER).write_text(json.dumps(dict(converter=converter, params=_jsonable(params), records=records), indent=1))
+
+_LAYOUT = ("JPEGImages", "Annotations", "Alphas")
+
+def _owned(staged:Path) -> list:
+    "What a staged conversion owns, relative to its root: every layout folder of each video it wrote, its split files, its marker."
+    videos = sorted({p.name for k in _LAYOUT if (staged/k).is_dir() for p in (staged/k).iterdir()})
+    splits = sorted(p.name for p in (staged/"ImageSets").glob("*.txt"))
+    return [Path(k)/v for v in videos for k in _LAYOUT] + [Path("ImageSets")/s for s in splits] + [Path(MARKER)]
+
+@contextlib.contextmanager
+def _staged(dst:Path):
+    "A hidden staging folder for a conversion into `dst`: a new `dst` is the folder renamed; into an existing one only the entries the conversion owns are swapped in."
+    dst = Path(dst)
+    if not dst.exists():
+        with atomic_dir(dst) as tmp: yield tmp
+        return
+    if not dst.is_dir(): raise ConversionError(f"destination {dst} is a file, not a folder")
+    tmp, old = (dst.with_name(f".{dst.name}.{tag}-{os.getpid()}") for tag in ("tmp", "old"))
+    for d in (tmp, old): shutil.rmtree(d, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        done = []   # renames made so far, undone in reverse order if one fails
+        try:
+            for rel in _owned(tmp):   # a video's folder is replaced whole: no stale frame of an earlier run stays in it
+                for a, b in ((dst/rel, old/rel), (tmp/rel, dst/rel)):   # the previous entry out, the new one in
+                    if a.exists() or a.is_symlink():
+                        b.parent.mkdir(parents=True, exist_ok=True); a.rename(b); done.append((a, b))
+        except BaseException:
+            for a, b in reversed(done): b.rename(a)
+            raise
+    finally:
+        for d in (tmp, old): shutil.rmtree(d, ignore_errors=True)
 
 # %% ../nbs/02_convert.ipynb #d8bb6e48
 def _grid(H, W):
@@ -222,7 +255,7 @@ def _make_synthetic(kind, dst, n_videos, n_frames, size, n_objects, seed, split,
     names = [f"{'matte' if soft else 'synth'}{v:03d}" for v in range(n_videos)]
     splits = _split_names(names, split)
     records = []
-    with atomic_dir(dst) as tmp:
+    with _staged(dst) as tmp:
         for v, name in enumerate(tqdm(names, desc=kind, disable=quiet, leave=False)):
             fr, ids, al = render_synthetic_video(n_frames, size, n_objects, seed=[seed, v], soft=soft, edge=edge)
             _write_video(tmp, name, fr, ids, al)
@@ -424,7 +457,7 @@ def convert_davis(src:str|Path,         # DAVIS root (holds JPEGImages/, Annotat
             records.append(dict(split="", video=name, frames=0, annotated=0, objects=0,
                                 skipped=f"not listed in the ImageSets of splits {list(splits)}"))
     workers = min(8, os.cpu_count() or 1) if workers is None else int(workers)
-    with atomic_dir(dst) as tmp:
+    with _staged(dst) as tmp:
         jobs = [(j[0], j[1], str(frame_path(tmp, n, t)), str(frame_path(tmp, n, t, "Annotations")), None)
                 for j, (n, t) in zip(jobs, owners)]
         results = _run_jobs(jobs, workers, "convert_davis", quiet)
@@ -480,7 +513,7 @@ def convert_ytvos(src:str|Path,      # YouTube-VOS root (holds <split>/meta.json
         names.append(vid); wanted[vid] = {k: min(fl) for k, fl in objs.items()}
         records.append(dict(split=split, video=vid, frames=len(frames), annotated=sum(s in anns for s in stems),
                             objects=len(objs), skipped=""))
-    with atomic_dir(dst) as tmp:
+    with _staged(dst) as tmp:
         jobs = [(j[0], j[1], str(frame_path(tmp, v, t)), str(frame_path(tmp, v, t, "Annotations")) if a else None, j[4])
                 for j, (v, t, a) in zip(jobs, owners)]
         results = _run_jobs(jobs, workers, "convert_ytvos", quiet)
@@ -540,7 +573,7 @@ def convert_oxford_pets(src:str|Path,          # root with images/ and annotatio
     if test: splits["test"] = [n for n in test if n in keep]
     if tiny: splits.update(train_tiny=train[:tiny], val_tiny=val[:tiny])
     where = {n: s for s in ("test", "val", "train") for n in splits.get(s, [])}
-    with atomic_dir(dst) as tmp:
+    with _staged(dst) as tmp:
         for n in tqdm(list(keep), desc="convert_oxford_pets", disable=quiet, leave=False):
             shape = _put_frame(keep[n], frame_path(tmp, n, 0))
             t = _read_pet_trimap(tdir/f"{n}.png")
@@ -619,7 +652,7 @@ def convert_coco_video(json_path:str|Path,   # COCO json with video_id/order_in_
             if name in names: raise ConversionError(f"{json_path}: videos {names[name]!r} and {vid!r} both map to the folder name {name!r}")
             names[name] = vid
             jobs.append((name, chunk, ids))
-    with atomic_dir(dst) as tmp:
+    with _staged(dst) as tmp:
         for name, chunk, ids in tqdm(jobs, desc="convert_coco_video", disable=quiet, leave=False):
             objs = set()
             for t, im in enumerate(chunk):
@@ -690,7 +723,7 @@ def convert_videomatte(src:str|Path,       # a VideoMatte240K split folder with 
     rng = np.random.default_rng(seed)
     picks = rng.integers(len(bgs), size=len(clips))
     records, names = [], {}
-    with atomic_dir(dst) as tmp:
+    with _staged(dst) as tmp:
         for clip, b in zip(tqdm(clips, desc="convert_videomatte", disable=quiet, leave=False), picks):
             name = safe_name(clip.stem)
             if name in names: raise ConversionError(f"clips {names[name]} and {clip} both map to the folder name {name!r}")
@@ -714,3 +747,39 @@ def convert_videomatte(src:str|Path,       # a VideoMatte240K split folder with 
             records.append(dict(split=split, video=name, frames=len(fgr), annotated=len(fgr), objects=1, skipped=""))
         _finish(tmp, "convert_videomatte", params, records, {split: list(names)})
     return _summary(records, dst, "convert_videomatte", quiet)
+
+# %% ../nbs/02_convert.ipynb #03ba8463
+def subset_vos(src:str|Path,             # a VOS-layout dataset (e.g. written by a converter)
+               dst:str|Path,             # where the smaller copy goes (VOS layout)
+               split:str|None=None,      # the ImageSets split to take videos from (None: every video)
+               max_videos:int|None=None, # the first this many videos of the split (None: all)
+               max_frames:int|None=None, # the first this many frames of each video (None: all)
+               overwrite:bool=False,     # replace what a different subset wrote into `dst`
+               quiet:bool=True,          # no progress bar or printed summary
+              ) -> Path:
+    "Copy the first `max_videos` videos of a split, `max_frames` frames each, into a VOS dataset of their own; returns `dst`."
+    src, dst = Path(src), Path(dst)
+    _check_paths(dst, src)
+    params = dict(src=src, split=split, max_videos=max_videos, max_frames=max_frames)
+    if (rec := _existing(dst, "subset_vos", params, overwrite)) is not None:
+        _summary(rec, dst, "subset_vos", quiet); return dst
+    videos = list_videos(src, split)[:max_videos]
+    if not videos: raise ConversionError(f"{src}: no videos in split {split!r}")
+    records = []
+    with _staged(dst) as tmp:
+        for v in tqdm(videos, desc="subset_vos", disable=quiet, leave=False):
+            frames = list_frames(src, v)[:max_frames]
+            if not frames: raise ConversionError(f"{src/'JPEGImages'/v}: video {v!r} has no frames")
+            annotated, objects = 0, set()
+            for t in frames:
+                for kind in _LAYOUT:
+                    p = frame_path(src, v, t, kind)
+                    if not p.exists(): continue
+                    q = frame_path(tmp, v, t, kind); q.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(p, q)
+                    if kind == "Annotations": annotated += 1; objects |= set(ids_present(read_mask(p)))
+            records.append(dict(split=split or "all", video=v, frames=len(frames), annotated=annotated,
+                                objects=len(objects - {0, 255}), skipped=""))
+        _finish(tmp, "subset_vos", params, records, {split or "all": videos})
+    _summary(records, dst, "subset_vos", quiet)
+    return dst

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #d36b37a9
 from __future__ import annotations
-import contextlib, os, random, sys, time, urllib.error, urllib.request, zipfile, pickle
+import atexit, contextlib, hashlib, json, os, random, resource, sys, urllib.error, urllib.request, zipfile, pickle
 from pathlib import Path
 
 import numpy as np
@@ -12,11 +12,14 @@ import torch
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['SMOKE_LABEL', 'CHECKPOINTS', 'in_test', 'is_smoke', 'get_device', 'autocast', 'seed_everything', 'seeded',
-           'repo_root', 'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'atomic_dir',
-           'scratch_dir', 'resolve_config', 'checkpoint_path', 'CheckpointError', 'load_checkpoint_file',
-           'read_checkpoint', 'guess_architecture', 'check_state_dict', 'build_model', 'load_model', 'tiny_model',
-           'download_checkpoint', 'image_predictor', 'load_image_predictor', 'load_video_predictor', 'notebook_model']
+__all__ = ['SMOKE_LABEL', 'PUBLISH_ENV', 'CHECKPOINTS', 'STAND_IN_LABEL', 'REHEARSAL', 'in_test', 'set_env', 'is_smoke',
+           'recording', 'record_input', 'inputs', 'read_published', 'get_device', 'autocast', 'seed_everything',
+           'seeded', 'repo_root', 'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'atomic_dir',
+           'scratch_dir', 'file_sha256', 'record_checkpoint', 'resolve_config', 'checkpoint_path', 'CheckpointError',
+           'load_checkpoint_file', 'read_checkpoint', 'guess_architecture', 'check_state_dict', 'build_model',
+           'load_model', 'tiny_model', 'download_checkpoint', 'image_predictor', 'load_image_predictor',
+           'load_video_predictor', 'stand_in_model', 'weights_label', 'notebook_model', 'peak_memory', 'publish',
+           'published', 'publish_timing']
 
 # %% ../nbs/00_core.ipynb #518b77f2
 SMOKE_LABEL = "smoke run: untrained weights"
@@ -32,6 +35,22 @@ def _limit_threads_under_test():
 
 _limit_threads_under_test()
 
+# %% ../nbs/00_core.ipynb #82d8a301
+@contextlib.contextmanager
+def set_env(**values:str|None, # variables to set for the block; None removes one
+           ):
+    "Set (or remove) environment variables inside a block and restore the previous values after it."
+    before = {k: os.environ.get(k) for k in values}
+    try:
+        for k, v in values.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = str(v)
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+
 # %% ../nbs/00_core.ipynb #39257382
 def is_smoke(smoke=None,       # True/False to force a mode; None to decide automatically
              checkpoint=None,  # the checkpoint a real run would need (name or path)
@@ -46,6 +65,42 @@ def is_smoke(smoke=None,       # True/False to force a mode; None to decide auto
     else: reason, result = "real checkpoint available", False
     if verbose: print(f"smoke={result} ({reason})" + (f" -- {SMOKE_LABEL}" if result else ""))
     return result
+
+# %% ../nbs/00_core.ipynb #2336f086
+PUBLISH_ENV = "SAM2NB_PUBLISH"  # the runner names a JSON-lines file here for each notebook
+_inputs:list[dict] = []
+_written:set = set()
+
+def recording() -> bool:
+    "True when a runner collects this process's records (`SAM2NB_PUBLISH` names a file)."
+    return bool(os.environ.get(PUBLISH_ENV))
+
+def _emit(record:dict):
+    "Append one record to the runner's JSON-lines file, when there is one."
+    if path := os.environ.get(PUBLISH_ENV):
+        with open(path, "a") as f: f.write(json.dumps(record, default=str) + "\n")
+
+def record_input(kind:str, # "checkpoint", "dataset" or "seed"
+                 **facts,  # what identifies the input (JSON-serialisable)
+                ) -> dict:
+    "Record one input of this run for its provenance; an identical record is written once."
+    record = dict(kind=kind, **facts)
+    if record not in _inputs: _inputs.append(record)
+    key = (os.environ.get(PUBLISH_ENV), json.dumps(record, sort_keys=True, default=str))
+    if key[0] and key not in _written:
+        _written.add(key); _emit(record)
+    return record
+
+def inputs(kind:str|None=None) -> list[dict]:
+    "The inputs this process has recorded so far (optionally of one kind)."
+    return [r for r in _inputs if kind is None or r["kind"] == kind]
+
+def read_published(path:str|Path, # a JSON-lines file written through `SAM2NB_PUBLISH`
+                  ) -> list[dict]:
+    "The records a notebook wrote, read back by the runner (an absent file: none)."
+    path = Path(path)
+    if not path.exists(): return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 # %% ../nbs/00_core.ipynb #35dacfc7
 def get_device(prefer:str|None=None, # "cuda", "mps" or "cpu" to force a choice; None picks the best available
@@ -84,12 +139,14 @@ def autocast(device:torch.device|str, # the device computations run on
 # %% ../nbs/00_core.ipynb #199893ab
 def seed_everything(seed:int=0, # the seed for python, numpy and torch (all CUDA devices too)
                    ) -> int:
-    "Seed every random number generator a notebook touches."
+    "Seed every random number generator a notebook touches, and record the seed for the run's provenance."
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
+    # string hashing of this process is fixed at start-up; the variable reaches processes started later (spawned workers)
     os.environ["PYTHONHASHSEED"] = str(seed)
+    record_input("seed", seed=int(seed), via="seed_everything")
     return seed
 
 # %% ../nbs/00_core.ipynb #9d3aa886
@@ -174,6 +231,51 @@ def scratch_dir(prefix:str="sam2nb_", # the folder name's prefix
     multiprocessing.util.Finalize(None, shutil.rmtree, args=(str(path),), kwargs={"ignore_errors": True}, exitpriority=0)
     return path
 
+# %% ../nbs/00_core.ipynb #f71f2344
+def _digest_caches(path:Path) -> list[Path]:
+    "Where a file's digest may be cached: beside it (never inside the shared fixtures), then in the user's cache."
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home()/".cache")
+    elsewhere = home/"sam2nb"/"sha256"/(hashlib.sha1(str(path).encode()).hexdigest() + ".json")
+    fixtures = fixtures_path()
+    beside = [] if fixtures is not None and path.is_relative_to(fixtures.resolve()) else [path.with_name(path.name + ".sha256")]
+    return beside + [elsewhere]
+
+def file_sha256(path:str|Path, # the file to fingerprint
+               ) -> str:
+    "The file's sha256 (hex), computed once and cached by the file's size and modification time."
+    path = Path(path).resolve()
+    st = path.stat()
+    key = dict(size=st.st_size, mtime_ns=st.st_mtime_ns)
+    caches = _digest_caches(path)
+    for cache in caches:
+        try: entry = json.loads(cache.read_text())
+        except (OSError, ValueError): continue
+        if isinstance(entry, dict) and entry.get("sha256") and all(entry.get(k) == v for k, v in key.items()):
+            return entry["sha256"]
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 22): h.update(block)
+    digest = h.hexdigest()
+    for cache in caches:  # the first place that can be written keeps it
+        try:
+            with atomic_path(cache) as tmp: tmp.write_text(json.dumps(dict(file=str(path), **key, sha256=digest)))
+            break
+        except OSError: continue
+    return digest
+
+def record_checkpoint(path:str|Path|None,   # the file loaded (None: weights built in memory)
+                      origin:str,           # "official", "user", "stand-in" or "random"
+                      what:str="checkpoint", # what it was for: "SAM 2 model", "checkpoint to resume from", ...
+                      **facts,              # more that identifies it (config, seed, ...)
+                     ) -> dict|None:
+    "Record a checkpoint the run used, with the file's sha256; outside a runner nothing is hashed or written."
+    if not recording(): return None
+    if path is not None:
+        p = Path(path).resolve()
+        st = p.stat()
+        facts = dict(file=p.name, path=str(p), size_mb=round(st.st_size / 2**20, 1), mtime_ns=st.st_mtime_ns, sha256=file_sha256(p), **facts)
+    return record_input("checkpoint", origin=origin, what=what, **facts)
+
 # %% ../nbs/00_core.ipynb #637819f4
 _SIZES = {"tiny": ("t", 38.9), "small": ("s", 46.0), "base_plus": ("b+", 80.8), "large": ("l", 224.4)}
 _RELEASES = {"sam2": "https://dl.fbaipublicfiles.com/segment_anything_2/072824",
@@ -214,10 +316,7 @@ def checkpoint_path(name_or_path:str|Path, # an official name or a path to a .pt
 class CheckpointError(ValueError):
     "A checkpoint file that cannot be used: missing, unreadable, or of another architecture."
 
-def load_checkpoint_file(path:str|Path,     # a file written with `torch.save`
-                         what:str="checkpoint", # what the file should be, for the messages
-                        ):
-    "`torch.load` with `weights_only=True` (no pickled code runs), on the CPU, with errors that name the file."
+def _torch_load(path:Path, what:str):
     path = Path(path)
     if not path.exists(): raise CheckpointError(f"{path}: no such {what} file")
     if path.stat().st_size == 0: raise CheckpointError(f"{path}: the file is empty (an interrupted download?)")
@@ -226,10 +325,17 @@ def load_checkpoint_file(path:str|Path,     # a file written with `torch.save`
         raise CheckpointError(f"{path}: not a readable PyTorch {what}; it may be truncated or corrupt "
                               f"({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
 
-def read_checkpoint(path:str|Path, # a `.pt` file written by SAM 2, sam2nb or `torch.save({"model": sd})`
-                   ) -> dict:
-    "Load a checkpoint's `model` state dict safely (`weights_only=True`), with clear errors."
-    ckpt = load_checkpoint_file(path)
+def load_checkpoint_file(path:str|Path,     # a file written with `torch.save`
+                         what:str="checkpoint", # what the file should be, for the messages and the run's record
+                         origin:str="user",  # "official" or "user": where the file came from, for the record
+                        ):
+    "`torch.load` with `weights_only=True` (no pickled code runs), on the CPU, with errors that name the file; recorded under a runner."
+    ckpt = _torch_load(path, what)
+    record_checkpoint(path, origin, what)
+    return ckpt
+
+def _model_state(ckpt, path) -> dict:
+    "The `model` state dict of a loaded SAM 2 checkpoint, or a clear error."
     if not isinstance(ckpt, dict) or "model" not in ckpt or not isinstance(ckpt["model"], dict):
         what = sorted(ckpt)[:5] if isinstance(ckpt, dict) else type(ckpt).__name__
         raise CheckpointError(f"{path}: not a SAM 2 checkpoint: expected a dict with a 'model' state dict, found {what}")
@@ -237,6 +343,14 @@ def read_checkpoint(path:str|Path, # a `.pt` file written by SAM 2, sam2nb or `t
         raise CheckpointError(f"{path} holds only the weights a run trained (sam2nb Trainer with save_weights='trainable'), "
                               "not a whole model: resume it with Trainer.fit(resume=...) over the same base model")
     return ckpt["model"]
+
+def read_checkpoint(path:str|Path, # a `.pt` file written by SAM 2, sam2nb or `torch.save({"model": sd})`
+                    origin:str="user", # "official" or "user", for the run's record
+                   ) -> dict:
+    "Load a checkpoint's `model` state dict safely (`weights_only=True`), with clear errors."
+    state_dict = _model_state(_torch_load(path, "checkpoint"), path)
+    record_checkpoint(path, origin, "SAM 2 model")
+    return state_dict
 
 _TRUNKS = {(96, 12): "tiny", (96, 16): "small", (112, 24): "base_plus", (144, 48): "large"}
 
@@ -311,6 +425,12 @@ def build_model(config:str,                # a config name or path (see `resolve
     return model.eval() if mode == "eval" else model.train()
 
 # %% ../nbs/00_core.ipynb #525e52d5
+def _origin(path:Path, ckpt_dir=None) -> str:
+    "official: an official checkpoint's file in the checkpoints folder; user: any other file."
+    official = {info["filename"] for info in CHECKPOINTS.values()}
+    home = Path(ckpt_dir or default_ckpt_dir()).resolve()
+    return "official" if path.name in official and path.resolve().parent == home else "user"
+
 def load_model(name_or_path:str|Path,     # official name (see CHECKPOINTS) or path to a .pt checkpoint
                config:str|None=None,      # config name/path; inferred from an official name when None
                device:str|torch.device|None=None, # None: `get_device()`
@@ -326,12 +446,12 @@ def load_model(name_or_path:str|Path,     # official name (see CHECKPOINTS) or p
                 if str(name_or_path) in CHECKPOINTS else "")
         raise CheckpointError(f"{path}: no such checkpoint file{hint}")
     config = config or resolve_config(str(name_or_path))
-    state_dict = read_checkpoint(path)
+    state_dict = read_checkpoint(path, origin=_origin(path, ckpt_dir))
     device = device if device is not None else get_device(verbose=False)
     model = build_model(config, image_size=image_size, device="cpu", mode=mode, video_predictor=video_predictor)
     check_state_dict(model, state_dict, source=str(path), config=resolve_config(config))
     model.load_state_dict(state_dict, strict=True)
-    model.sam2nb_checkpoint = str(path)
+    model.sam2nb_checkpoint, model.sam2nb_weights = str(path), "checkpoint"
     return model.to(device)
 
 def tiny_model(image_size:int=256, # input resolution (a multiple of 32)
@@ -344,11 +464,13 @@ def tiny_model(image_size:int=256, # input resolution (a multiple of 32)
     model = build_model("sam2.1_hiera_t", image_size=image_size, device=device, mode=mode,
                         video_predictor=video_predictor, seed=seed)
     model.sam2nb_checkpoint = f"tiny_model(seed={seed}) -- {SMOKE_LABEL}"
+    model.sam2nb_weights = "smoke"
+    record_checkpoint(None, "random", "SAM 2 model", name="tiny_model", config="sam2.1_hiera_t", seed=seed, image_size=image_size)
     return model
 
 # %% ../nbs/00_core.ipynb #7717f724
 def _is_sam2_checkpoint(path:Path) -> bool:
-    try: sd = read_checkpoint(path)
+    try: sd = _model_state(_torch_load(path, "checkpoint"), path)  # a check, not a use: nothing recorded
     except CheckpointError: return False
     return any(k.startswith("image_encoder.") for k in sd)
 
@@ -427,6 +549,34 @@ def load_video_predictor(source:str|Path="tiny", # official name, checkpoint pat
     "`sam2`'s own `SAM2VideoPredictor` with the weights of `load_model` or `tiny_model`."
     return _model_from(source, config, device, image_size, video_predictor=True)
 
+# %% ../nbs/00_core.ipynb #7e4dae77
+STAND_IN_LABEL = "stand-in: official architecture, untrained random weights"
+REHEARSAL = dict(steps=2, videos=2, frames=8)  # the caps of a rehearsal: optimiser steps, videos, frames per video
+
+def stand_in_model(checkpoint:str="sam2.1_hiera_tiny", # the official name (or config) whose architecture is built
+                   image_size:int|None=None, # None: the config's full size (1024)
+                   device=None,              # None: `get_device()`
+                   mode:str="eval",          # "eval" or "train"
+                   config:str|None=None,     # config when `checkpoint` is a path
+                   seed:int=0,               # the same seed gives the same weights
+                  ) -> torch.nn.Module:
+    "The official architecture of `checkpoint` at full size with deterministic random weights, labelled as a stand-in."
+    model = build_model(config or resolve_config(str(checkpoint)), image_size=image_size,
+                        device=device or get_device(verbose=False), mode=mode, seed=seed)
+    model.sam2nb_checkpoint = f"{Path(str(checkpoint)).name} -- {STAND_IN_LABEL}"
+    model.sam2nb_weights = "stand-in"
+    record_checkpoint(None, "stand-in", "SAM 2 model", name=Path(str(checkpoint)).name,
+                      config=model.sam2nb_config, seed=seed, image_size=model.image_size)
+    return model
+
+def weights_label(model:torch.nn.Module, # a model from `notebook_model`, `load_model`, `tiny_model` or `stand_in_model`
+                 ) -> str:
+    "What a figure or table made with `model` should say about its weights."
+    kind = getattr(model, "sam2nb_weights", "checkpoint")
+    if kind == "smoke": return SMOKE_LABEL
+    if kind == "stand-in": return model.sam2nb_checkpoint
+    return f"checkpoint {Path(getattr(model, 'sam2nb_checkpoint', '?')).name}"
+
 # %% ../nbs/00_core.ipynb #f1d3e644
 def notebook_model(checkpoint:str="sam2.1_hiera_tiny", # official name or path for a real run
                    smoke:bool|None=None,   # see `is_smoke`
@@ -435,10 +585,66 @@ def notebook_model(checkpoint:str="sam2.1_hiera_tiny", # official name or path f
                    mode:str="eval",        # "eval" or "train"
                    config:str|None=None,   # config when `checkpoint` is a path
                    ckpt_dir=None,          # where official checkpoints live (None: the repo's)
+                   rehearse:bool=False,    # a rehearsal: a stand-in model when the checkpoint file is absent
                   ):
-    "The model for a notebook run: `tiny_model` in smoke mode, else the real checkpoint. Returns (model, smoke)."
+    "The model for a notebook run: `tiny_model` in smoke mode, else the real checkpoint (or a rehearsal's stand-in). Returns (model, smoke)."
+    if rehearse and smoke is None: smoke = False  # a rehearsal is a real run
     smoke = is_smoke(smoke, checkpoint, ckpt_dir)
-    if smoke: return tiny_model(image_size=image_size or 256, device=device or "cpu", mode=mode), True
+    if smoke:
+        model = tiny_model(image_size=image_size or 256, device=device or "cpu", mode=mode)
+        model.sam2nb_weights = "smoke"
+        return model, True
     path = checkpoint_path(checkpoint, ckpt_dir)
+    if path is None and rehearse:
+        print(f"rehearsal: {checkpoint!r} not found -- {STAND_IN_LABEL}")
+        return stand_in_model(checkpoint, image_size, device, mode, config), False
     if path is None and checkpoint in CHECKPOINTS: path = download_checkpoint(checkpoint, ckpt_dir)
-    return load_model(path or checkpoint, config=config, device=device, image_size=image_size, mode=mode), False
+    model = load_model(path or checkpoint, config=config, device=device, image_size=image_size, mode=mode, ckpt_dir=ckpt_dir)
+    model.sam2nb_weights = "checkpoint"
+    return model, False
+
+# %% ../nbs/00_core.ipynb #b0e275fd
+_published:list[dict] = []
+
+def peak_memory() -> dict:
+    "Peak resident memory of this process and peak GPU memory allocated by torch, in MiB (None without CUDA)."
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
+    gpu = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
+    return dict(peak_ram_mb=round(rss, 1), peak_gpu_mb=None if gpu is None else round(gpu, 1))
+
+def _peak_at_exit():
+    "As a notebook's kernel ends, its peak memory goes to the runner too (also for a notebook that publishes nothing)."
+    if recording(): _emit(dict(kind="peak", **peak_memory()))
+
+atexit.register(_peak_at_exit)
+
+def publish(name:str,        # what the number is, e.g. "J&F" or "val_mad"
+            value:float,     # the number
+            tol:float=0.0,   # a re-run within this absolute difference counts as the same
+            unit:str="",     # its unit, for tables
+            kind:str="metric", # "metric" (a result) or "timing" (a rehearsal's cost)
+            **info,          # anything else worth keeping with it (JSON-serialisable)
+           ) -> dict:
+    "Record a headline number of this notebook for the run's index, comparisons and reproduction checks."
+    record = dict(name=name, value=float(value), tol=float(tol), unit=unit, kind=kind, **info, **peak_memory())
+    _published.append(record)
+    _emit(record)
+    return record
+
+def published(kind:str|None=None) -> list[dict]:
+    "What this process has published so far (optionally of one kind)."
+    return [r for r in _published if kind is None or r["kind"] == kind]
+
+
+# %% ../nbs/00_core.ipynb #76b2db9c
+def publish_timing(name:str,      # what was timed, e.g. "train_step" or "track_frame"
+                   seconds:float, # wall time measured over `count` units
+                   count:int,     # how many units the measurement covered
+                   planned:int,   # how many units the full (uncapped) run does
+                   unit:str="step", # the unit's name, for the report
+                  ) -> dict:
+    "Publish the measured seconds per unit of work and the full run's planned units (a rehearsal's estimate)."
+    if count < 1: raise ValueError(f"publish_timing({name!r}): count must be at least 1, got {count}")
+    per = seconds / count
+    return publish(f"{name}_s_per_{unit}", per, unit="s", kind="timing", planned=int(planned), per=unit,
+                   estimated_s=round(per * planned, 1))

@@ -4,6 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #11efae5c
 from __future__ import annotations
+import hashlib, json, os
 from pathlib import Path
 
 import cv2
@@ -13,13 +14,13 @@ import torch.nn.functional as F
 from PIL import Image
 from pycocotools import mask as mask_utils
 
-from .core import atomic_path
+from .core import atomic_path, record_input, recording
 
 # %% auto #0
 __all__ = ['DAVIS_PALETTE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'KINDS', 'AUG_DEFAULTS', 'ids_present', 'read_mask', 'write_mask',
            'read_alpha', 'write_alpha', 'composite', 'read_trimap', 'read_image', 'write_image', 'rle_encode',
            'rle_decode', 'normalize', 'check_video_name', 'frame_path', 'read_split', 'write_split', 'list_videos',
-           'list_frames', 'VOSDataset', 'collate']
+           'list_frames', 'dataset_fingerprint', 'record_dataset', 'VOSDataset', 'collate']
 
 # %% ../nbs/01_data.ipynb #08275303
 def _davis_palette() -> bytes:
@@ -257,6 +258,37 @@ def list_frames(root:str|Path,        # the dataset root
         frames.append(int(p.stem))
     return sorted(frames)
 
+# %% ../nbs/01_data.ipynb #df1af041
+def _sha(text:str) -> str: return hashlib.sha256(text.encode()).hexdigest()
+
+def dataset_fingerprint(root:str|Path, # a dataset folder (VOS layout, DAVIS layout, or any tree of files)
+                       ) -> dict:
+    "A dataset folder's identity from its split files and its files' names and sizes (frames are not read)."
+    root = Path(root).resolve()
+    if not root.is_dir(): raise FileNotFoundError(f"dataset folder not found: {root}")
+    folders, splits = {}, {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        files = sorted(f for f in filenames if not f.startswith("."))
+        if not files: continue
+        rel = Path(dirpath).relative_to(root).as_posix()
+        sizes = [os.stat(os.path.join(dirpath, f)).st_size for f in files]
+        folders[rel] = dict(files=len(files), bytes=sum(sizes), digest=_sha("\n".join(f"{f} {s}" for f, s in zip(files, sizes)))[:16])
+        if rel.split("/")[0] == "ImageSets":
+            for f in files:
+                if f.endswith(".txt"):
+                    text = Path(dirpath, f).read_text()
+                    splits[f"{rel}/{f}"] = dict(videos=sum(1 for l in text.splitlines() if l.strip()), digest=_sha(text)[:16])
+    frames = {k: v for k, v in folders.items() if k.split("/")[0] == "JPEGImages"}
+    return dict(root=str(root), name=root.name, digest=_sha(json.dumps([folders, splits], sort_keys=True)),
+                videos=len(frames), frames=sum(v["files"] for v in frames.values()), splits=splits, folders=folders,
+                mtime_ns=root.stat().st_mtime_ns)  # when the root last changed: not part of the identity
+
+def record_dataset(root:str|Path, # a dataset folder a notebook reads
+                  ) -> dict|None:
+    "Record the dataset's fingerprint in the run's provenance (under `sam2nb-run`; elsewhere nothing is computed)."
+    return record_input("dataset", **dataset_fingerprint(root)) if recording() else None
+
 # %% ../nbs/01_data.ipynb #96a98349
 from torchvision.transforms import InterpolationMode
 import torchvision.transforms.v2.functional as TF
@@ -322,6 +354,7 @@ class VOSDataset(torch.utils.data.Dataset):
                 if lost: raise FileNotFoundError(f"alpha missing for video {v!r}: {frame_path(self.root, v, lost[0], 'Alphas')} "
                                                  f"({len(lost)} of {len(fr)} frames have none)")
             self.frames[v] = fr
+        record_dataset(self.root)  # the run's provenance (under sam2nb-run)
 
     @property
     def span(self): return (self.num_frames - 1) * self.stride + 1

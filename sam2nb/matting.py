@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_lora_matting.ipynb #c584a0c0
 from __future__ import annotations
-import copy, re
+import copy, re, time
 from pathlib import Path
 
 import numpy as np
@@ -19,14 +19,15 @@ from safetensors.torch import save_file, load_file
 
 from .core import atomic_dir, seeded
 from .train import count_trainable, mask_to_box
-from .data import composite, read_mask, write_alpha   # compositing lives with the alpha I/O
+from .data import composite, read_alpha, read_image, read_mask, write_alpha, write_image   # compositing lives with the alpha I/O
 from .viz import write_video
 
 # %% auto #0
-__all__ = ['ADAPTER_NAME', 'ADAPTER_CONFIG', 'ADAPTER_WEIGHTS', 'MATTING_METRICS', 'default_targets', 'match_targets',
-           'has_adapter', 'add_lora', 'trainable_share', 'save_adapter', 'load_adapter', 'merge', 'laplacian_pyramid',
-           'laplacian_loss', 'coherence_loss', 'matting_loss', 'soft_alpha_memory', 'MattingPredictor', 'clip_alphas',
-           'MattingLoss', 'base_weights', 'train_matting', 'first_frame_prompt', 'evaluate_models']
+__all__ = ['ADAPTER_NAME', 'ADAPTER_CONFIG', 'ADAPTER_WEIGHTS', 'MATTING_METRICS', 'MATTING_UNITS', 'default_targets',
+           'match_targets', 'has_adapter', 'add_lora', 'trainable_share', 'save_adapter', 'load_adapter', 'merge',
+           'laplacian_pyramid', 'laplacian_loss', 'coherence_loss', 'matting_loss', 'soft_alpha_memory',
+           'MattingPredictor', 'clip_alphas', 'MattingLoss', 'base_weights', 'feature_cache_mb', 'train_matting',
+           'matting_split', 'make_videomatte_source', 'first_frame_prompt', 'evaluate_models']
 
 # %% ../nbs/07_lora_matting.ipynb #00d52ff7
 ADAPTER_NAME = "default"
@@ -222,42 +223,68 @@ class MattingPredictor:
         opts = {"fill_hole_area": 0, "binarize_mask_from_pts_for_mem_enc": False, **opts}
         self.model, self.predictor = model, VideoPredictor.from_model(model, **opts)
 
-    def predict(self, video,            # what `VideoPredictor.init_state` reads: a folder of frames, an mp4, (T,H,W,3) uint8
-                mask=None,              # (H,W) bool/0-1 mask prompt on `frame_idx`
-                box=None,               # x0, y0, x1, y1 box prompt (pixels), when no mask
-                points=None, labels=None, # click prompts (pixels; labels 1/0), when no mask
-                frame_idx:int=0,        # the prompted frame; earlier frames are tracked backwards
-               ) -> np.ndarray:
-        "Alpha (T,H,W) float32 in [0,1] at the video's resolution."
+    def track(self, video,              # what `VideoPredictor.init_state` reads: a folder of frames, an mp4, (T,H,W,3) uint8
+              mask=None,                # (H,W) bool/0-1 mask prompt on `frame_idx`
+              box=None,                 # x0, y0, x1, y1 box prompt (pixels), when no mask
+              points=None, labels=None, # click prompts (pixels; labels 1/0), when no mask
+              frame_idx:int=0,          # the prompted frame; earlier frames are tracked backwards after the rest
+             ):
+        "Yield `(t, alpha)` as SAM 2 tracks, alpha (H,W) float32 in [0,1] at the video's resolution: one frame in memory at a time."
         if mask is None and box is None and points is None: raise ValueError("give a mask, a box or points for the object")
         p = self.predictor
         state = p.init_state(video)
+        self.frames, self.num_frames = state["images"], state["num_frames"]
         self.frame_names = list(getattr(state["images"], "names", None) or [f"{t:05d}" for t in range(state["num_frames"])])
         if mask is not None: p.add_new_mask(state, frame_idx, 1, np.asarray(mask) > 0.5)
         else: p.add_new_points_or_box(state, frame_idx, 1, points=points, labels=labels, box=box)
-        alphas = np.zeros((state["num_frames"], state["video_height"], state["video_width"]), np.float32)
         for reverse in ((False, True) if frame_idx > 0 else (False,)):
             for t, _, logits in p.propagate_in_video(state, start_frame_idx=frame_idx, reverse=reverse):
-                alphas[t] = torch.sigmoid(logits[0, 0].float()).cpu().numpy()
+                yield t, torch.sigmoid(logits[0, 0].float()).cpu().numpy()
+
+    def predict(self, video, mask=None, box=None, points=None, labels=None, frame_idx:int=0) -> np.ndarray:
+        "Alpha (T,H,W) float32 in [0,1] at the video's resolution (arguments as in `track`)."
+        alphas = None
+        for t, a in self.track(video, mask, box, points, labels, frame_idx):
+            if alphas is None: alphas = np.zeros((self.num_frames, *a.shape), np.float32)
+            alphas[t] = a
         return alphas
 
-    def save_alphas(self, alphas:np.ndarray, # (T,H,W) alpha in [0,1]
+    def save_alphas(self, alphas,            # (T,H,W) alpha in [0,1], or the `(t, alpha)` pairs `track` yields
                     out_dir:str|Path,        # folder for the 8-bit PNGs
-                    names:list|None=None,    # file stems; None: the frame names of the last `predict` (else 00000, ...)
+                    names:list|None=None,    # file stems; None: the frame names of the last `track` (else 00000, ...)
                    ) -> list[Path]:
-        "Write each frame's alpha as an 8-bit PNG (`sam2nb.data.write_alpha`), named like its frame."
-        names = names or getattr(self, "frame_names", None) or [f"{t:05d}" for t in range(len(alphas))]
-        if len(names) != len(alphas): raise ValueError(f"{len(alphas)} alphas but {len(names)} names")
-        return [write_alpha(Path(out_dir)/f"{n}.png", a) for n, a in zip(names, alphas)]
+        "Write each frame's alpha as an 8-bit PNG (`sam2nb.data.write_alpha`), named like its frame; the paths in frame order."
+        if isinstance(alphas, np.ndarray):
+            names = names or getattr(self, "frame_names", None) or [f"{t:05d}" for t in range(len(alphas))]
+            if len(names) != len(alphas): raise ValueError(f"{len(alphas)} alphas but {len(names)} names")
+            alphas = enumerate(alphas)
+        written = {}
+        for t, a in alphas:   # `track` is lazy: its frame names exist once it has started
+            written[t] = write_alpha(Path(out_dir)/f"{(names or self.frame_names)[t]}.png", a)
+        return [written[t] for t in sorted(written)]
 
-    def save_composite(self, frames:np.ndarray, # (T,H,W,3) uint8 RGB
-                       alphas:np.ndarray,       # (T,H,W) alpha
+    @staticmethod
+    def save_composite(frames,                  # (T,H,W,3) uint8 RGB, a list of frames or frame files, or a `FrameSource`
+                       alphas,                  # (T,H,W) alpha in [0,1], or a list of alphas or alpha PNG files
                        path:str|Path,           # the .mp4 to write
                        background=(0, 177, 64), # an RGB colour or (H,W,3) image
                        fps:float=12,            # frames per second
                       ) -> Path:
-        "The object composited over a new background, as an mp4."
-        return write_video(path, composite(frames, alphas, background), fps=fps)
+        "The object composited over a new background, as an mp4 (files are read one frame at a time)."
+        if len(frames) != len(alphas): raise ValueError(f"{len(frames)} frames but {len(alphas)} alphas")
+        def frame(t): return frames.frame(t) if hasattr(frames, "frame") else read_image(frames[t]) if isinstance(frames[t], (str, Path)) else frames[t]
+        def alpha(t): return read_alpha(alphas[t]) if isinstance(alphas[t], (str, Path)) else alphas[t]
+        return write_video(path, (composite(frame(t), alpha(t), background) for t in range(len(alphas))), fps=fps)
+
+    def save_matte(self, video,                # a folder of frames or an mp4 (see `track`)
+                   out_dir:str|Path,           # alphas go to out_dir/alphas, the composite to out_dir/composite.mp4
+                   background=(0, 177, 64),    # an RGB colour or (H,W,3) image
+                   fps:float=12,               # frames per second of the mp4
+                   **prompt,                   # mask=, box= or points=/labels= (and frame_idx=), as in `track`
+                  ) -> tuple[list[Path], Path]:
+        "Track a whole video into alpha PNGs and a composite mp4, frame by frame (memory does not grow with its length)."
+        paths = self.save_alphas(self.track(video, **prompt), Path(out_dir)/"alphas")
+        return paths, self.save_composite(self.frames, paths, Path(out_dir)/"composite.mp4", background, fps)
 
 # %% ../nbs/07_lora_matting.ipynb #b0a7021f
 def clip_alphas(out:dict,   # the output of `sam2nb.train.forward_clip`
@@ -294,6 +321,16 @@ def base_weights(model:nn.Module) -> dict:
         out[k.replace(".base_layer.", ".").replace(".original_module.", ".")] = v
     return out
 
+def feature_cache_mb(model:nn.Module,       # a SAM 2 model
+                     frames:int,            # how many frames
+                     image_size:int|None=None, # None: the model's
+                    ) -> float:
+    "MiB of float32 image-encoder outputs (`backbone_fpn`, what `sam2nb.train.FeatureCache` keeps) for `frames` frames."
+    enc, S = model.image_encoder, image_size or model.image_size
+    stride = enc.trunk.patch_embed.proj.stride[0]       # Hiera's patch embedding, then each stage halves the size
+    levels = len(enc.neck.convs) - enc.scalp            # the FPN levels the encoder returns
+    return frames * enc.neck.d_model * sum((S // (stride * 2**i)) ** 2 for i in range(levels)) * 4 / 2**20
+
 def train_matting(model:nn.Module,       # a SAM 2 model with an adapter (`add_lora`)
                   train_data,            # clips with alphas (`sam2nb.data.VOSDataset` over a matting set)
                   steps:int=1000,        # optimiser steps
@@ -301,12 +338,20 @@ def train_matting(model:nn.Module,       # a SAM 2 model with an adapter (`add_l
                   prompt:str="mask",     # first-frame prompt: "mask" or "box" (or a `sam2nb.train.PromptConfig`)
                   l1:float=1.0, laplacian:float=0.0, coherence:float=0.0, # loss weights (`MattingLoss`)
                   out_dir:str|Path="runs/matting", # the trainer's logs; the adapter is saved in out_dir/adapter
-                  **kwargs,              # more `sam2nb.train.Trainer` options (batch_size, grad_clip, ...)
+                  cache_mb:float=1024,   # cache the frozen encoder's features only if every frame of `train_data` fits in this
+                  **kwargs,              # more `sam2nb.train.Trainer` options (batch_size, grad_clip, cache, ...)
                  ):
     "Train the adapter with `sam2nb.train.Trainer`, soft memory and the matting loss; saves the adapter; returns the trainer."
     from sam2nb.train import Trainer
     if not has_adapter(model): raise ValueError("the model has no adapter: call add_lora(model) first (full fine-tuning is sam2nb.train's job)")
-    opts = dict(batch_size=2, vision_lr=None, layer_decay=None, weight_decay=0.0, grad_clip=1.0, cache=True,
+    # the cache keeps every frame it has seen: ~84 MiB a frame at 1024 px, so it is on only for a training set
+    # that fits (smoke data, a small custom set), never for VideoMatte240K's hundreds of thousands of frames
+    frames = sum(map(len, getattr(train_data, "frames", {}).values()))
+    need = feature_cache_mb(model, frames)
+    cache = 0 < frames and need <= cache_mb
+    if frames and not cache and "cache" not in kwargs:
+        print(f"feature cache off: the {frames:,} training frames would need {need:,.0f} MiB (cache_mb={cache_mb:,.0f})")
+    opts = dict(batch_size=2, vision_lr=None, layer_decay=None, weight_decay=0.0, grad_clip=1.0, cache=cache,
                 tensorboard=False, warmup=0.1, save_weights="trainable")   # the base stays as it was: keep it out of last.pt
     opts.update(kwargs)
     trainer = Trainer(model, train_data, out_dir=out_dir, steps=steps, lr=lr, prompts=prompt,
@@ -316,8 +361,43 @@ def train_matting(model:nn.Module,       # a SAM 2 model with an adapter (`add_l
     save_adapter(model, Path(out_dir)/"adapter")
     return trainer
 
+# %% ../nbs/07_lora_matting.ipynb #ed5e27b5
+def matting_split(root:str|Path, # a matting set: a VOS root with ImageSets/, or a folder of sets converted one split each
+                  split:str,     # the split, e.g. "train" or "test"
+                 ) -> tuple[Path, str|None]:
+    "Where `split` lives: `(root, split)` when `root/ImageSets/<split>.txt` lists it, `(root/split, None)` (all its videos) for a set converted into `root/<split>/`."
+    root = Path(root)
+    if not root.is_dir(): raise FileNotFoundError(f"matting data not found: {root} is not a folder")
+    if (root/"ImageSets"/f"{split}.txt").is_file(): return root, split
+    if (root/split/"JPEGImages").is_dir(): return root/split, None
+    have = ([p.stem for p in sorted((root/"ImageSets").glob("*.txt"))]
+            + [f"{p.parent.name}/" for p in sorted(root.glob("*/JPEGImages")) if p.is_dir()])
+    raise FileNotFoundError(f"{root} has no split {split!r}: neither {root/'ImageSets'/f'{split}.txt'} nor a converted set in "
+                            f"{root/split}/. Splits here: {', '.join(have) or 'none'}. convert_videomatte writes one split "
+                            f"per call: convert each split into {root}/<split>, or name splits that exist")
+
+def make_videomatte_source(dst:str|Path,        # the folder to write
+                           splits:dict={"train": 8, "test": 2}, # clips per split
+                           n_frames:int=8,      # frames per clip
+                           size:tuple=(256, 256), # (H, W) of the clips
+                           edge:float=6.0,      # width in pixels of the soft alpha ramp
+                           seed:int=0,          # clip k of the set is drawn with the seed (seed, k)
+                          ) -> Path:
+    "A made-up VideoMatte240K download for `convert_videomatte`: `<split>/fgr/*.mp4`, `<split>/pha/*.mp4` (synthetic soft alphas) and `backgrounds/`."
+    from sam2nb.convert import render_synthetic_video
+    dst, k = Path(dst), 0
+    for split, n in splits.items():
+        for i in range(n):
+            frames, _, alphas = render_synthetic_video(n_frames, size, 1, seed=[seed, k], soft=True, edge=edge); k += 1
+            write_video(dst/split/"fgr"/f"{i:04d}.mp4", frames)
+            write_video(dst/split/"pha"/f"{i:04d}.mp4", np.repeat(np.round(alphas * 255).astype(np.uint8)[..., None], 3, -1))
+    for j in range(2):
+        write_image(dst/"backgrounds"/f"{j:04d}.jpg", render_synthetic_video(1, size, 1, seed=[seed, 10**6 + j])[0][0])
+    return dst
+
 # %% ../nbs/07_lora_matting.ipynb #c055107a
 MATTING_METRICS = ("mad", "mse", "sad", "grad", "conn", "dtssd")
+MATTING_UNITS = dict(mad="x1e3", mse="x1e3", sad="/1000", grad="/1000", conn="/1000", dtssd="x1e2")  # the video convention
 
 def first_frame_prompt(root:str|Path, # a VOS-layout root
                        video:str,     # the video name
@@ -339,16 +419,18 @@ def evaluate_models(models:dict,       # {name: SAM 2 model} to compare (adapter
                     prompt:str="mask", # first-frame prompt: "mask" or "box"
                     metrics=MATTING_METRICS, # `sam2nb.metrics.evaluate_matting` metrics
                    ):
-    "One table (a row per model, video convention) and the per-clip scores, from alpha PNGs on disk."
+    "One table (a row per model, video convention), the per-clip scores, and the tracking cost (`seconds`, `frames`)."
     import pandas as pd
     from sam2nb.metrics import evaluate_matting
-    rows, per_clip = [], []
+    rows, per_clip, seconds, frames = [], [], 0.0, 0
     for name, m in models.items():
         predictor = MattingPredictor(m)
         for v in videos:
-            alphas = predictor.predict(Path(root)/"JPEGImages"/v, **first_frame_prompt(root, v, prompt))
-            predictor.save_alphas(alphas, Path(out_dir)/name/v)
+            t0 = time.perf_counter()   # tracking and writing, frame by frame: memory does not grow with the video
+            frames += len(predictor.save_alphas(predictor.track(Path(root)/"JPEGImages"/v, **first_frame_prompt(root, v, prompt)),
+                                                Path(out_dir)/name/v))
+            seconds += time.perf_counter() - t0
         summary, clips = evaluate_matting(root, Path(out_dir)/name, sequences=videos, metrics=metrics, progress=False)
         rows.append(summary.assign(model=name)); per_clip.append(clips.assign(model=name))
     table = pd.concat(rows, ignore_index=True).set_index("model")
-    return table[["convention", "clips", *metrics]], pd.concat(per_clip, ignore_index=True)
+    return table[["convention", "clips", *metrics]], pd.concat(per_clip, ignore_index=True), dict(seconds=seconds, frames=frames)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_predict.ipynb #35f0c525
 from __future__ import annotations
-import bisect, os, re, warnings
+import bisect, json, os, re, time, warnings
 from collections import OrderedDict
 from pathlib import Path
 
@@ -13,10 +13,14 @@ import torch
 from PIL import Image
 
 from sam2.sam2_video_predictor import SAM2VideoPredictor
-from .data import read_image, write_mask, normalize
+from tqdm.auto import tqdm
+from .core import atomic_path, autocast
+from .data import read_image, write_mask, normalize, read_mask, ids_present, check_video_name, list_videos, list_frames, frame_path
+from .metrics import evaluate_vos
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'VIDEO_SUFFIXES', 'FrameSource', 'PromptError', 'VideoPredictor', 'save_masks', 'save_overlay_video']
+__all__ = ['IMAGE_SUFFIXES', 'VIDEO_SUFFIXES', 'PREDICTIONS_MARKER', 'FrameSource', 'PromptError', 'VideoPredictor', 'save_masks',
+           'save_overlay_video', 'track_vos', 'evaluate_tracking']
 
 # %% ../nbs/03_predict.ipynb #aa72e5c2
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -417,14 +421,34 @@ def _segments(results):
             frame[obj_id] = np.where(m, 1.0, -1.0) if m.dtype == bool else m.astype(np.float32)
         yield int(f), frame
 
+PREDICTIONS_MARKER = ".sam2nb_predictions.json"  # the videos `save_masks` wrote under a root
+
+def _claim(root:Path, video:str, into_dataset:bool) -> Path:
+    "The folder `video`'s masks may go to; refuses a dataset's ground truth and folders holding files sam2nb did not write."
+    root, marker = Path(root), Path(root)/PREDICTIONS_MARKER
+    base = root/"Annotations"/check_video_name(video)
+    ours = json.loads(marker.read_text())["videos"] if marker.exists() else []
+    if video in ours: return base
+    if root.name == "Annotations" and (root.parent/"JPEGImages").is_dir():
+        raise FileExistsError(f"{root} is a dataset's ground-truth folder: write predictions to a folder of their own")
+    if (root/"JPEGImages").is_dir() and not into_dataset:
+        raise FileExistsError(f"{root/'Annotations'} holds the ground truth of a dataset ({root/'JPEGImages'} is beside it): "
+                              "write predictions to another folder, or pass into_dataset=True to add masks for a video that has none")
+    if base.exists() and any(p.is_file() for p in base.rglob("*")):
+        raise FileExistsError(f"{base} already holds files that sam2nb did not write (ground truth?): refusing to overwrite "
+                              "them; write the predictions to another folder")
+    with atomic_path(marker) as tmp: tmp.write_text(json.dumps({"videos": ours + [video]}, indent=1))
+    return base
+
 def save_masks(results,               # {frame_idx: {obj_id: mask or logits}} or an iterable of (frame_idx, obj_ids, logits)
-               root:str|Path,         # the VOS root: masks go to <root>/Annotations/<video>/
+               root:str|Path,         # the predictions' VOS root: masks go to <root>/Annotations/<video>/
                video:str="video",     # the video's folder name
                non_overlap:bool=True, # one PNG per frame (overlaps resolved); False: one folder per object
                frame_names=None,      # file stems by frame index (None: 00000, 00001, ...)
+               into_dataset:bool=False, # allow a dataset's root (JPEGImages/ beside), for a video without masks there
               ) -> list:
     "Write masks as DAVIS-palette PNGs in the VOS layout, a frame at a time (results may stream from `propagate_in_video`); returns the paths written."
-    paths, base = [], Path(root)/"Annotations"/video
+    paths, base = [], _claim(root, video, into_dataset)
     for f, per in _segments(results):
         name = frame_names[f] if frame_names is not None else f"{f:05d}"
         for obj_id in per:
@@ -460,3 +484,35 @@ def save_overlay_video(path:str|Path,   # the .mp4 (or .avi) to write
             yield overlay(get(f), masks[f], points=p.get("points"),
                           labels=p.get("labels"), boxes=p.get("box"))
     return write_video(path, overlays(), fps)
+
+# %% ../nbs/03_predict.ipynb #1fb05712
+def track_vos(predictor:VideoPredictor, # the video predictor
+              frames,                   # the video: anything `init_state` reads (a folder of frames, a FrameSource, ...)
+              first_ids:np.ndarray,     # (H,W) object ids of the first frame's ground truth (0 background, 255 void)
+             ):
+    "Semi-supervised tracking: each object of the first frame's ground truth is a mask prompt; yields `(frame_idx, obj_ids, logits)` from frame 0 on."
+    objects = [o for o in ids_present(first_ids) if 0 < o < 255]
+    if not objects: raise PromptError("the first frame's ground truth has no object: nothing to track")
+    state = predictor.init_state(frames)
+    for o in objects: predictor.add_new_mask(state, 0, int(o), first_ids == o)
+    yield from predictor.propagate_in_video(state)
+
+def evaluate_tracking(predictor:VideoPredictor, # the video predictor
+                      root:str|Path,            # a VOS-layout dataset with ground truth (`Annotations/`)
+                      out_root:str|Path,        # where the predicted masks go (a VOS root of their own)
+                      split:str|None=None,      # the ImageSets split (None: every video)
+                      progress:bool=True,       # a progress bar over videos
+                     ) -> tuple:
+    "Track every video from its first-frame masks, write the masks and score them with the DAVIS protocol: (global, per-object, cost)."
+    root, videos = Path(root), list_videos(root, split)
+    seconds, frames = 0.0, 0
+    for v in tqdm(videos, desc="track", disable=not progress):
+        source = FrameSource(root/"JPEGImages"/v, predictor.image_size)
+        first = frame_path(root, v, int(source.names[0]), "Annotations")
+        if not first.exists(): raise FileNotFoundError(f"{first}: the DAVIS protocol needs the first frame's masks of {v!r}")
+        t0 = time.perf_counter()
+        with autocast(predictor.device):   # bf16 on a GPU, as SAM 2 runs there
+            save_masks(track_vos(predictor, source, read_mask(first)), out_root, video=v, frame_names=source.names)
+        seconds += time.perf_counter() - t0; frames += len(source)
+    glob, per_object = evaluate_vos(root, out_root, sequences=videos, protocol="davis", progress=False)
+    return glob, per_object, dict(seconds=seconds, frames=frames, videos=len(videos))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_uamp.ipynb #42a5f290
 from __future__ import annotations
-import contextlib, math, os
+import contextlib, math, os, time
 from pathlib import Path
 
 import numpy as np
@@ -12,18 +12,21 @@ import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 
 from .core import atomic_path, CheckpointError, load_checkpoint_file, seeded
-from .data import read_mask, ids_present
+from .data import read_mask, ids_present, list_frames, frame_path
 from .metrics import evaluate_vos, db_eval_iou
 from .predict import VideoPredictor, save_masks
-from .train import ClipHooks, Trainer, forward_clip, sam2_loss, mask_iou, renew_inference_tensors, mask_to_box
+from .train import (ClipHooks, Trainer, FeatureCache, forward_clip, sam2_loss, mask_iou, renew_inference_tensors,
+                          mask_to_box, default_cache_bytes)
 
 # %% auto #0
 __all__ = ['STABLE_FRAMES', 'STABLE_IOU', 'SAMURAI_KF_WEIGHT', 'MEMORY_IOU', 'MEMORY_OBJ', 'MEMORY_KF', 'MEMORY_KEEP', 'MODES',
            'UAMP_LOSS', 'MASK_LOSS', 'box_iou', 'xyxy_to_xyah', 'xyah_to_xyxy', 'KalmanBox', 'fresh_track', 'kf_step',
            'samurai_valid', 'select_memory_frames', 'UAMP', 'save_uamp', 'load_uamp', 'UAMPTracking', 'UAMPPredictor',
-           'frame_info', 'track', 'UAMPClipHooks', 'uamp_loss', 'clip_loss', 'train_uamp', 'evaluate_modes']
+           'frame_info', 'track_frames', 'track', 'vos_video', 'UAMPClipHooks', 'uamp_loss', 'clip_loss',
+           'feature_bytes', 'cache_fits', 'train_uamp', 'evaluate_modes']
 
 # %% ../nbs/08_uamp.ipynb #817de359
 def box_iou(a:torch.Tensor, # (..., 4) boxes [x0, y0, x1, y1)
@@ -419,20 +422,43 @@ def frame_info(state:dict, # an inference state of a `UAMPPredictor`
         info[obj_id] = {k: v for k, v in (out.get("uamp") or {}).items() if k not in ("feat", "fused", "track", "reverse")}
     return info
 
-def track(predictor,          # a `VideoPredictor` / `UAMPPredictor` (or sam2's own)
-          video,              # what `init_state` takes: a folder of frames, a video file, a list of frames
-          masks:dict,         # {obj_id: (H,W) bool mask} prompts on frame `start`
-          start:int=0,        # the prompted frame
-          reverse:bool=False, # propagate towards frame 0
-         ) -> tuple[dict, dict]: # ({frame_idx: (O,1,H,W) logits, objects in `masks` order}, {frame_idx: `frame_info`})
-    "Prompt objects with masks on one frame and propagate; every frame's logits and tracking record."
+@torch.inference_mode()  # on a generator, torch enters the mode around each step, not while the caller holds a frame
+def track_frames(predictor,          # a `VideoPredictor` / `UAMPPredictor` (or sam2's own)
+                 video,              # what `init_state` takes: a folder of frames, a video file, a list of frames
+                 masks:dict,         # {obj_id: (H,W) bool mask} prompts on frame `start`
+                 start:int=0,        # the prompted frame (an index into the video's frames)
+                 reverse:bool=False, # propagate towards frame 0
+                ):                   # yields (frame_idx, (O,1,H,W) logits, `frame_info`), objects in `masks` order
+    "Prompt objects with masks on one frame and propagate, a frame at a time: nothing is held, so any video length fits."
     state = predictor.init_state(str(video) if isinstance(video, os.PathLike) else video)   # sam2's own wants a str path
+    for obj_id, m in masks.items(): predictor.add_new_mask(state, start, obj_id, m)
+    for f, _, lg in predictor.propagate_in_video(state, start_frame_idx=start, reverse=reverse):
+        yield f, lg, frame_info(state, f)  # read now: bounded memory releases old frames
+
+def track(predictor, video, masks:dict, start:int=0, reverse:bool=False,  # as in `track_frames`
+         ) -> tuple[dict, dict]: # ({frame_idx: (O,1,H,W) logits}, {frame_idx: `frame_info`})
+    "`track_frames` collected: every frame's logits and record at once (for short clips: it holds them all)."
     logits, info = {}, {}
-    with torch.inference_mode():
-        for obj_id, m in masks.items(): predictor.add_new_mask(state, start, obj_id, m)
-        for f, _, lg in predictor.propagate_in_video(state, start_frame_idx=start, reverse=reverse):
-            logits[f], info[f] = lg.clone(), frame_info(state, f)  # read now: bounded memory releases old frames
+    for f, lg, rec in track_frames(predictor, video, masks, start, reverse): logits[f], info[f] = lg.clone(), rec
     return logits, info
+
+# %% ../nbs/08_uamp.ipynb #29fcb676
+def vos_video(root:str|Path, # a VOS-layout dataset with ground truth
+              video:str,     # one of its videos
+             ) -> dict:      # frames, annotated (frame numbers), start (position of the first annotated frame), masks {obj_id: (H,W) bool}
+    "What tracking a VOS video needs: its frame numbers, the annotated ones, and every object on the first annotated frame."
+    root = Path(root)
+    frames, annotated = list_frames(root, video), list_frames(root, video, "Annotations")
+    if not frames: raise FileNotFoundError(f"video {video!r} has no frames: {root/'JPEGImages'/video} is missing or empty")
+    if not annotated: raise FileNotFoundError(f"video {video!r} has no ground truth: {root/'Annotations'/video} is missing or empty")
+    lost = sorted(set(annotated) - set(frames))
+    if lost: raise FileNotFoundError(f"{frame_path(root, video, lost[0], 'Annotations')} has no frame "
+                                     f"{frame_path(root, video, lost[0])} ({len(lost)} annotations without an image)")
+    first = frame_path(root, video, annotated[0], "Annotations")
+    ids = read_mask(first)
+    objs = [int(o) for o in ids_present(ids) if o not in (0, 255)]
+    if not objs: raise ValueError(f"{first}: no object on the first annotated frame to prompt with")
+    return dict(frames=frames, annotated=annotated, start=frames.index(annotated[0]), masks={o: ids == o for o in objs})
 
 # %% ../nbs/08_uamp.ipynb #47d6393b
 class UAMPClipHooks(ClipHooks):
@@ -451,7 +477,8 @@ class UAMPClipHooks(ClipHooks):
         try: yield self
         finally:
             for h in hs: h.remove()
-            self._feat = self._pending = None
+            self._feat = self._pending = self._tracks = None
+            self.frames = {}  # a clip's feature maps are not kept past its loss
 
     def _grab_features(self, module, args, kwargs):
         curr = kwargs.get("curr", args[0] if args else None)
@@ -540,6 +567,25 @@ def clip_loss(model, uamp:UAMP, # the frozen SAM 2 and the UAMP layers
         out = forward_clip(model, batch, "mask", torch.Generator().manual_seed(seed), hooks=hooks)
         return uamp_loss(out, hooks, loss_weights)
 
+def feature_bytes(model, # a `SAM2Base`
+                 ) -> int:
+    "Bytes of one frame in a float32 `FeatureCache`: every FPN level SAM 2's heads read."
+    levels = model.num_feature_levels
+    sides = [model.image_size // model.backbone_stride * 2 ** (levels - 1 - i) for i in range(levels)]
+    return 4 * model.hidden_dim * sum(s * s for s in sides)
+
+def cache_fits(model,           # the frozen `SAM2Base`
+               train_data,      # a `VOSDataset` (its `frames` say which frames a clip can use)
+               max_bytes:int,   # memory the cache may hold
+              ) -> bool:
+    "Whether every frame `train_data` can serve fits in an in-memory feature cache of `max_bytes`."
+    frames = getattr(train_data, "frames", None)
+    if frames is None: return False  # unknown size: a cache that cannot hold the data only costs copies
+    need = sum(map(len, frames.values())) * feature_bytes(model)
+    fits = need <= max_bytes
+    if not fits: print(f"feature cache off: {need / 2**30:.1f} GiB of features > its {max_bytes / 2**30:.1f} GiB budget")
+    return fits
+
 def train_uamp(model,                 # a `SAM2Base`; frozen here (requires_grad False, eval mode)
                train_data,            # clips (`VOSDataset` items: images, masks, ...)
                uamp:UAMP|None=None,   # layers to train (None: fresh ones)
@@ -549,7 +595,8 @@ def train_uamp(model,                 # a `SAM2Base`; frozen here (requires_grad
                warmup:float=0.1,      # warm-up fraction of the steps, then cosine
                loss_weights:dict|None=None, # overrides of `UAMP_LOSS`
                out_dir:str|Path="runs/uamp", # the trainer's logs and resume checkpoints
-               cache=True,            # feature cache (the encoder is frozen)
+               cache="auto",          # "auto": a `FeatureCache` when `cache_fits`, else none; or what `Trainer` takes
+               cache_bytes:int|None=None, # memory an "auto" cache may hold (None: `default_cache_bytes()`)
                grad_clip:float|None=1.0, # gradient-norm clipping
                **trainer_kwargs,      # anything else `sam2nb.train.Trainer` takes (batch_size, seed, progress, ...)
               ) -> tuple[UAMP, Trainer]:
@@ -558,6 +605,9 @@ def train_uamp(model,                 # a `SAM2Base`; frozen here (requires_grad
     was_training = model.training
     model.requires_grad_(False)
     uamp.requires_grad_(True)
+    if isinstance(cache, str) and cache == "auto":
+        budget = default_cache_bytes() if cache_bytes is None else int(cache_bytes)
+        cache = FeatureCache(model, max_bytes=budget) if cache_fits(model, train_data, budget) else None
     model.uamp = uamp  # a submodule for the duration: the trainer optimises exactly these parameters
     try:
         hooks = UAMPClipHooks(model, uamp)
@@ -574,34 +624,43 @@ def train_uamp(model,                 # a `SAM2Base`; frozen here (requires_grad
 
 # %% ../nbs/08_uamp.ipynb #49ba9c35
 def evaluate_modes(model,                 # the frozen `SAM2Base`
-                   root:str|Path,         # a VOS-layout dataset with ground truth
+                   root:str|Path,         # a VOS-layout dataset with ground truth (sparse annotations are fine)
                    videos:list,           # the videos to score
                    out_dir:str|Path,      # predictions go to <out_dir>/<mode>/Annotations/<video>/
                    modes=MODES,           # modes to compare
                    uamp:UAMP|None=None,   # trained layers for "uamp" (None: fresh ones, i.e. SAM 2)
-                   annotations:str="Annotations", images:str="JPEGImages", # folders inside `root`
+                   keep_maps:int=10,      # frames per video whose uncertainty maps are kept (evenly spaced; 0: none)
+                   progress:bool=True,    # a progress bar over modes and videos
                   ) -> dict:
-    "J&F per sequence and mode, per-frame J, and each mode's tracking record."
+    "J&F per sequence and mode, per-frame J, each mode's tracking record, and the time spent tracking."
     root, out_dir = Path(root), Path(out_dir)
-    tables, per_frame, records, truth = [], {}, {}, {}
-    for v in videos:  # the ground truth, read once for every mode
-        names = sorted(p.stem for p in (root/annotations/v).glob("*.png"))
-        ids = np.stack([read_mask(root/annotations/v/f"{n}.png") for n in names])
-        objs = [o for o in ids_present(ids[0]) if o not in (0, 255)]
-        if not objs: raise ValueError(f"{root/annotations/v/names[0]}: no object on the first frame to prompt with")
-        truth[v] = names, ids, objs
+    found = {v: {k: x for k, x in vos_video(root, v).items() if k != "masks"} for v in videos}  # every video checked first
+    tables, per_frame, records, tracked, seconds = [], {}, {}, 0, 0.
+    bar = tqdm(total=len(modes) * len(videos), desc="evaluate_modes", disable=not progress)
     for mode in modes:
         pred = UAMPPredictor.from_model(model, mode=mode, uamp=uamp if mode == "uamp" else None)
         for v in videos:
-            names, ids, objs = truth[v]
-            logits, info = track(pred, root/images/v, {o: ids[0] == o for o in objs})
-            save_masks([(f, objs, logits[f]) for f in sorted(logits)], out_dir/mode, v, frame_names=names)
-            pr = np.stack([read_mask(out_dir/mode/"Annotations"/v/f"{n}.png") for n in names])
-            per_frame[mode, v] = np.stack([db_eval_iou(ids == o, pr == o) for o in objs])
-            records[mode, v] = info
-        _, per_obj = evaluate_vos(root, out_dir/mode, sequences=videos, annotations=annotations, progress=False)
+            vid = vos_video(root, v)
+            frames, objs, start = vid["frames"], list(vid["masks"]), vid["start"]
+            names = [frame_path(root, v, n).stem for n in frames]
+            scored = {frames.index(n) for n in vid["annotated"]}
+            maps = set(np.linspace(start, len(frames) - 1, keep_maps).round().astype(int).tolist()) if keep_maps else set()
+            J, rec, t0 = [], {}, time.perf_counter()
+            for f, logits, info in track_frames(pred, [frame_path(root, v, n) for n in frames], vid["masks"], start):
+                rec[f] = info if f in maps else {o: {k: x for k, x in r.items() if k != "U"} for o, r in info.items()}
+                tracked += 1
+                if f not in scored: continue
+                written = save_masks([(f, objs, logits)], out_dir/mode, v, frame_names=names)[0]
+                gt, pr = read_mask(frame_path(root, v, frames[f], "Annotations")), read_mask(written)
+                J.append([db_eval_iou(gt == o, pr == o) for o in objs])
+            seconds += time.perf_counter() - t0
+            per_frame[mode, v], records[mode, v] = np.array(J).T, rec
+            bar.update()
+        _, per_obj = evaluate_vos(root, out_dir/mode, sequences=videos, progress=False)
         tables.append(per_obj.assign(mode=mode))
+    bar.close()
     per_obj = pd.concat(tables, ignore_index=True)
     by_seq = per_obj.groupby(["sequence", "mode"])[["J&F-Mean", "J-Mean", "F-Mean"]].mean().unstack("mode")
     overall = per_obj.groupby("mode")[["J&F-Mean", "J-Mean", "F-Mean"]].mean().loc[list(modes)]
-    return dict(per_object=per_obj, by_sequence=by_seq, overall=overall, per_frame=per_frame, records=records)
+    return dict(per_object=per_obj, by_sequence=by_seq, overall=overall, per_frame=per_frame, records=records,
+                videos=found, tracked=dict(frames=tracked, seconds=seconds))
