@@ -14,6 +14,7 @@ import nbformat
 
 from .core import PUBLISH_ENV, atomic_dir, atomic_path, fixtures_path, read_published, repo_root, set_env
 from .data import dataset_fingerprint
+from .sweep import parse_grid, run_study
 
 # %% auto #0
 __all__ = ['SKIP_IN_ALL', 'MODEL_WEIGHTS', 'WEIGHTS', 'ESTIMATE_NOTE', 'REHEARSAL_DATA_MARKER', 'cell_flags', 'render_readme',
@@ -727,6 +728,12 @@ def main(argv=None):
     p.add_argument("--run-id", help="name of this run's folder (default: a timestamp)")
     p.add_argument("--kernel", help="Jupyter kernel name (default: python3, or the reproduced run's)")
     p.add_argument("--timeout", type=int, help="seconds allowed per cell")
+    p.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
+                   help="a sweep axis: run every combination of the values (repeatable; values read as YAML); "
+                        "writes a study folder with compare.md/compare.csv (see sam2nb.sweep)")
+    p.add_argument("--jobs", type=int, default=1, help="combinations of a sweep run at once (default: 1)")
+    p.add_argument("--devices", help="comma-separated devices for a sweep's job slots, e.g. cuda:0,cuda:1")
+    p.add_argument("--rerun", action="store_true", help="run a sweep's combinations again even where a complete report exists")
     args = p.parse_args(argv)
     command = shlex.join(["sam2nb-run", *argv])
     try:
@@ -737,6 +744,12 @@ def main(argv=None):
         else:
             if args.smoke and args.rehearse: raise ValueError("--smoke and --rehearse exclude each other: a rehearsal is a real run at full size")
             params = parse_parameters(args.parameter, args.parameters_file, args.smoke)
+            grid = parse_grid(args.grid, params.pop("grid", None))
+            if grid:
+                study = run_study(find_notebooks(args.notebooks or ["all"]), grid, params, args.out or "reports", args.run_id,
+                                  args.jobs, args.devices.split(",") if args.devices else None, args.kernel or "python3",
+                                  args.timeout, args.rerun, extra_args=["--rehearse"] if args.rehearse else [])
+                return 1 if (study.status == "failed").any() else 0
             index = run(args.notebooks or ["all"], params, args.out or "reports", args.run_id, args.kernel or "python3",
                         args.timeout, rehearse=args.rehearse, command=command)
     except (FileNotFoundError, ValueError) as e:
