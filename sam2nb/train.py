@@ -407,6 +407,13 @@ def step_loss(step:dict,           # one entry of a frame's `steps` (masks, ious
     return dict(focal=(pick(focal) * present).sum(), dice=(pick(dice) * present).sum(),
                 bce=(pick(bce) * present).sum(), iou=(iou * present).sum(), obj=obj.sum())
 
+_TERMS = ("focal", "dice", "bce", "iou", "obj")
+
+def _step_terms(masks, ious, object_score_logits, target, *args) -> tuple:
+    "`step_loss` on tensors, its terms as a tuple (what activation checkpointing needs)."
+    terms = step_loss(dict(masks=masks, ious=ious, object_score_logits=object_score_logits), target, *args)
+    return tuple(terms[k] for k in _TERMS)
+
 def sam2_loss(out:dict,                 # the output of `forward_clip`
               weights:str|dict|None="official", # preset name (`LOSS_PRESETS`) or dict of term weights
               iou_loss:str="l1",         # "l1" (official) or "mse" for the IoU-prediction term
@@ -421,7 +428,13 @@ def sam2_loss(out:dict,                 # the output of `forward_clip`
     for frame, target in zip(out["frames"], out["targets"]):
         for step in frame["steps"]:
             if not step["supervise"]: continue
-            for k, v in step_loss(step, target, w, iou_loss, focal_alpha, focal_gamma).items(): terms[k] = terms[k] + v
+            args = (step["masks"], step["ious"], step["object_score_logits"], target, w, iou_loss, focal_alpha, focal_gamma)
+            if torch.is_grad_enabled() and step["masks"].requires_grad:
+                # a step's loss keeps about ten (N,3,S,S) intermediates for the backward pass (120 MB per step and
+                # object in float32 at 1024 px): recompute them there instead (activation checkpointing)
+                values = torch.utils.checkpoint.checkpoint(_step_terms, *args, use_reentrant=False)
+            else: values = _step_terms(*args)
+            for k, v in zip(_TERMS, values): terms[k] = terms[k] + v
     n = max(out["num_objects"], 1)
     terms = {k: v / n for k, v in terms.items()}
     terms["loss"] = sum(w[k] * terms[k] for k in w)
