@@ -15,6 +15,7 @@ from PIL import Image
 from sam2.sam2_video_predictor import SAM2VideoPredictor
 from tqdm.auto import tqdm
 from .core import atomic_path, autocast
+from .tracker import Tracker
 from .data import read_image, write_mask, normalize, read_mask, ids_present, check_video_name, list_videos, list_frames, frame_path
 from .metrics import evaluate_vos
 
@@ -132,20 +133,8 @@ class FrameSource:
 class PromptError(ValueError):
     "A prompt, frame index or object id that the predictor cannot use; the state is left unchanged."
 
-class _ComputeDtypeMemory(dict):
-    "A read-only view of a per-frame output dict whose memory features are cast to the compute dtype."
-    def __init__(self, outputs, dtype):
-        super().__init__(outputs); self.dtype = dtype
-    def _cast(self, out):
-        f = out.get("maskmem_features") if out is not None else None
-        return out if f is None or f.dtype == self.dtype else {**out, "maskmem_features": f.to(self.dtype)}
-    def __getitem__(self, k): return self._cast(super().__getitem__(k))
-    def get(self, k, default=None): return self._cast(super().get(k)) if k in self else default
-    def items(self): return [(k, self._cast(v)) for k, v in super().items()]
-    def values(self): return [self._cast(v) for v in super().values()]
-
-class VideoPredictor(SAM2VideoPredictor):
-    "A drop-in for sam2's `SAM2VideoPredictor` over any SAM 2 model, with lazy frames and bounded memory."
+class VideoPredictor(Tracker, SAM2VideoPredictor):
+    "A drop-in for sam2's `SAM2VideoPredictor` over any SAM 2 model, with lazy frames and bounded memory; it tracks with `Tracker`'s step."
 
     @classmethod
     def from_model(cls, model:torch.nn.Module,  # a `SAM2Base` from `load_model`/`tiny_model` (or sam2's predictor)
@@ -156,17 +145,10 @@ class VideoPredictor(SAM2VideoPredictor):
                    add_all_frames_to_correct_as_cond:bool=False, # corrected frames become conditioning frames
                    max_cached_frames:int|None|str="auto", # prepared frames kept ("auto": all up to 64 frames, else 16)
                    release_outputs:bool=True,   # release per-frame outputs SAM 2 will not read again
+                   policy=None,                 # a `sam2nb.tracker.MemoryPolicy` (None: SAM 2's own tracking)
                   ) -> "VideoPredictor":
         "A predictor sharing `model`'s modules and weights (nothing is copied; `model` is not changed)."
-        from sam2.modeling.sam2_base import SAM2Base
-        if not isinstance(model, SAM2Base): raise TypeError(f"expected a SAM 2 model (SAM2Base), got {type(model).__name__}")
-        self = cls.__new__(cls)
-        torch.nn.Module.__init__(self)
-        fresh = set(vars(self))
-        for k, v in vars(model).items():
-            if k in ("_parameters", "_buffers", "_modules"): self.__dict__[k] = OrderedDict(v)  # same tensors and submodules
-            elif k == "_non_persistent_buffers_set": self.__dict__[k] = set(v)
-            elif k not in fresh or k == "training": self.__dict__[k] = v
+        self = super().from_model(model, policy)   # shares the modules and weights
         self.fill_hole_area, self.non_overlap_masks = int(fill_hole_area), bool(non_overlap_masks)
         self.binarize_mask_from_pts_for_mem_enc = bool(binarize_mask_from_pts_for_mem_enc)
         self.clear_non_cond_mem_around_input = bool(clear_non_cond_mem_around_input)
@@ -377,16 +359,17 @@ class VideoPredictor(SAM2VideoPredictor):
                     out["non_cond_frame_outputs"][u] = current
                 state["released_frames"].discard(u)
 
-    # ---- fixes of the official class ------------------------------------------------------------------
-    def _prepare_memory_conditioned_features(self, frame_idx, is_init_cond_frame, current_vision_feats,
-                                             current_vision_pos_embeds, feat_sizes, output_dict, num_frames,
-                                             track_in_reverse=False):
-        "sam2's memory reading, with stored (bf16) memory features read back in the compute dtype."
-        dtype = current_vision_feats[-1].dtype
-        view = {k: _ComputeDtypeMemory(v, dtype) for k, v in output_dict.items()}
-        return super()._prepare_memory_conditioned_features(frame_idx, is_init_cond_frame, current_vision_feats,
-                                                            current_vision_pos_embeds, feat_sizes, view, num_frames,
-                                                            track_in_reverse)
+    # ---- the tracker's step, and fixes of the official class ---------------------------------------
+    def track_step(self, *args, **kwargs):
+        out = super().track_step(*args, **kwargs)
+        self.__dict__["_record"] = out["policy"]   # sam2 stores a compact copy of the outputs: see below
+        return out
+
+    def _run_single_frame_inference(self, *args, **kwargs):
+        "sam2's, with the policy's record of the frame kept in the stored outputs."
+        out, masks = super()._run_single_frame_inference(*args, **kwargs)
+        out["policy"] = self.__dict__.pop("_record", {})
+        return out, masks
 
     def _clear_obj_non_cond_mem_around_input(self, inference_state, frame_idx, obj_idx):
         "Drop one object's tracked (non-conditioning) memory within the memory window around a prompted frame, keeping the frame itself."
