@@ -20,7 +20,8 @@ from .core import atomic_path, record_input, recording
 __all__ = ['DAVIS_PALETTE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'KINDS', 'AUG_DEFAULTS', 'ids_present', 'read_mask', 'write_mask',
            'read_alpha', 'write_alpha', 'composite', 'read_trimap', 'read_image', 'write_image', 'rle_encode',
            'rle_decode', 'normalize', 'check_video_name', 'frame_path', 'read_split', 'write_split', 'list_videos',
-           'list_frames', 'dataset_fingerprint', 'record_dataset', 'VOSDataset', 'collate']
+           'list_frames', 'dataset_fingerprint', 'record_dataset', 'affine_matrix', 'warp', 'luma', 'colour_jitter',
+           'VOSDataset', 'collate']
 
 # %% ../nbs/01_data.ipynb #08275303
 def _davis_palette() -> bytes:
@@ -293,12 +294,69 @@ def record_dataset(root:str|Path, # a dataset folder a notebook reads
 from torchvision.transforms import InterpolationMode
 import torchvision.transforms.v2.functional as TF
 
-AUG_DEFAULTS = dict(hflip=0.5,          # probability of a horizontal flip
-                    degrees=15.0,       # rotation drawn from [-degrees, degrees]
-                    translate=0.1,      # shift drawn from [-t, t] of the side, per axis
-                    scale=(0.8, 1.2),   # zoom range
-                    shear=5.0,          # shear (degrees) drawn from [-shear, shear]
-                    brightness=0.2, contrast=0.2, saturation=0.2, hue=0.02)  # colour jitter ranges
+# SAM 2's official fine-tuning augmentation (sam2.1_hiera_b+_MOSE_finetune.yaml, training/dataset/transforms.py)
+AUG_DEFAULTS = dict(hflip=0.5,           # probability of mirroring the whole clip
+                    degrees=25.0,        # rotation (degrees, clockwise) drawn from [-degrees, degrees] once per clip
+                    shear=20.0,          # horizontal shear (degrees) drawn from [-shear, shear] once per clip
+                    translate=0.0,       # shift drawn from [-t, t] of the side, per axis (the recipe has none)
+                    scale=(1.0, 1.0),    # zoom range (the recipe has none)
+                    affine_tries=1,      # affine draws before a clip keeps its geometry (one that loses a first-frame object is refused)
+                    fill=(123, 116, 103), # RGB (0-255) filling what the affine brings in: the ImageNet mean
+                    brightness=0.1, contrast=0.03, saturation=0.03, hue=0.0,  # colour jitter shared by the clip
+                    grayscale=0.05,      # probability of turning the whole clip grey
+                    frame_brightness=0.1, frame_contrast=0.05, frame_saturation=0.05, frame_hue=0.0)  # jitter drawn per frame
+
+# %% ../nbs/01_data.ipynb #f62c2c96
+def affine_matrix(width:int, height:int,   # the frame the transform acts on
+                  angle:float=0.0,         # rotation in degrees, clockwise on screen
+                  shear:float=0.0,         # horizontal shear in degrees
+                  translate:tuple=(0.0, 0.0), # shift as a fraction of (width, height)
+                  scale:float=1.0,         # zoom
+                 ) -> np.ndarray:
+    "The (2,3) forward matrix, in pixel-index coordinates, of torchvision's `affine` about the frame centre."
+    # torchvision composes rotation after an x-shear, about the centre: M = T C R(angle) Sh_x(shear) C^-1
+    r, s = np.radians(angle), np.radians(shear)
+    rot = np.array([[np.cos(r), -np.sin(r)], [np.sin(r), np.cos(r)]])
+    lin = scale * rot @ np.array([[1.0, -np.tan(s)], [0.0, 1.0]])
+    c = np.array([(width - 1) / 2, (height - 1) / 2])  # the centre of the pixel grid (torchvision's too)
+    shift = c + np.array(translate) * (width, height) - lin @ c
+    return np.hstack([lin, shift[:, None]]).astype(np.float64)
+
+def warp(x:np.ndarray,          # (H,W) or (H,W,C) array
+         m:np.ndarray,          # (2,3) forward matrix from `affine_matrix`
+         nearest:bool=False,    # nearest-neighbour (ids) instead of bilinear
+         fill=0,                # value (or per-channel tuple) for what comes from outside the frame
+        ) -> np.ndarray:
+    "Apply an affine transform to a frame, mask or alpha at its own size (OpenCV)."
+    h, w = x.shape[:2]
+    return cv2.warpAffine(np.ascontiguousarray(x), m, (w, h), flags=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+
+# %% ../nbs/01_data.ipynb #76435ea0
+_LUMA = torch.tensor([0.299, 0.587, 0.114])  # ITU-R 601 weights, those of PIL's convert("L") and torchvision's Grayscale
+
+def luma(x:torch.Tensor, # (...,3,H,W) RGB in [0,1]
+        ) -> torch.Tensor:
+    "The grey level (...,1,H,W) of RGB images."
+    return torch.einsum("...chw,c->...hw", x, _LUMA.to(x))[..., None, :, :]
+
+def colour_jitter(x:torch.Tensor,  # (...,3,H,W) RGB in [0,1]; changed in place where possible
+                  order:list,      # the order of the ops: 0 brightness, 1 contrast, 2 saturation, 3 hue
+                  factors:list,    # brightness, contrast, saturation factors (1 = unchanged) and hue shift (0 = unchanged)
+                 ) -> torch.Tensor:
+    "torchvision's `ColorJitter` with given draws: each op blends with black, the mean grey or the grey image, then clips."
+    for op in order:
+        f = factors[op]
+        if op == 3:
+            if f: x = TF.adjust_hue(x, f)
+            continue
+        if f == 1: continue
+        if op == 0: x.mul_(f)
+        else:  # blend f*x + (1-f)*y toward the frame's mean grey (contrast) or its grey image (saturation)
+            y = luma(x).mean((-3, -2, -1), keepdim=True) if op == 1 else luma(x)
+            x.lerp_(y.expand_as(x), 1 - f)
+        if f > 1: x.clamp_(0, 1)  # a blend with f <= 1 stays in [0,1]
+    return x
 
 # %% ../nbs/01_data.ipynb #2b347016
 class VOSDataset(torch.utils.data.Dataset):
@@ -311,7 +369,7 @@ class VOSDataset(torch.utils.data.Dataset):
                  max_objects:int=3,      # at most this many objects per clip
                  stride:int=1,           # step between sampled frames
                  reverse_prob:float=0.0, # probability of playing a clip backwards
-                 augment:bool=False,     # clip-consistent flip/affine/colour augmentation
+                 augment:bool=False,     # SAM 2's training augmentation (clip flip/affine/jitter/grey, per-frame jitter)
                  seed:int=0,             # base seed; with `epoch` and the index it fixes every sample
                  videos:list|None=None,  # restrict to these videos (after `split`)
                  samples_per_video:int=1, # clips drawn per video per epoch (dataset length multiplier)
@@ -331,6 +389,7 @@ class VOSDataset(torch.utils.data.Dataset):
         self.reverse_prob, self.augment, self.seed, self.epoch = reverse_prob, augment, seed, 0
         self.samples_per_video, self.empty_start, self.void_id = samples_per_video, empty_start, void_id
         self.aug = {**AUG_DEFAULTS, **(aug or {})}
+        if int(self.aug["affine_tries"]) < 0: raise ValueError(f"affine_tries must be >= 0, got {self.aug['affine_tries']}")
         self.has_alphas = (self.root/"Alphas").is_dir()
         names = list_videos(self.root, split)
         if videos is not None:
@@ -383,6 +442,8 @@ class VOSDataset(torch.utils.data.Dataset):
     def __getitem__(self, index:int) -> dict:
         if not 0 <= index < len(self): raise IndexError(f"index {index} out of range for {len(self)} samples")
         rng = self.rng(index)
+        # the augmentation comes from a child generator: switching it on leaves the clip's frames and objects as they were
+        aug = self._draw_augmentation(rng.spawn(1)[0]) if self.augment else None
         video = self.videos[index % len(self.videos)]
         fr, root = self.frames[video], self.root
         reverse = bool(rng.random() < self.reverse_prob)
@@ -402,25 +463,24 @@ class VOSDataset(torch.utils.data.Dataset):
                              f"(checked {len(raw)} annotations at size {self.image_size})")
         if len(present) > self.max_objects: present = sorted(rng.choice(present, self.max_objects, replace=False).tolist())
         frame_ids = [fr[i] for i in idx]
+        m_aff = None  # the clip's affine, in pixels of its native frames
         images, ids, alphas = [], [], []
-        for f in frame_ids:
-            ipath = frame_path(root, video, f)
-            img, m = read_image(ipath), ids_of(f)
-            if m.shape != img.shape[:2]:
-                raise ValueError(f"mask {frame_path(root, video, f, 'Annotations')} is {m.shape[1]}x{m.shape[0]} "
-                                 f"but its frame {ipath} is {img.shape[1]}x{img.shape[0]} (WxH)")
-            images.append(self._resize(torch.from_numpy(img).permute(2, 0, 1).float().div_(255), "bilinear"))
-            ids.append(self._resize(torch.from_numpy(m)[None], "nearest-exact"))
-            if self.has_alphas:
-                apath = frame_path(root, video, f, "Alphas")
-                a = read_alpha(apath)
-                if a.shape != img.shape[:2]:
-                    raise ValueError(f"alpha {apath} is {a.shape[1]}x{a.shape[0]} but its frame {ipath} is "
-                                     f"{img.shape[1]}x{img.shape[0]} (WxH)")
-                alphas.append(self._resize(torch.from_numpy(a)[None], "bilinear"))
+        for k, f in enumerate(frame_ids):
+            native = self._read(video, f, ids_of(f))
+            if aug is None: frame = self._to_tensors(*native)
+            elif k == 0:  # the first frame decides whether an affine keeps every chosen object (official RandomAffine)
+                h, w = native[1].shape
+                for p in aug["affines"]:
+                    m_aff = affine_matrix(w, h, **p)
+                    frame = self._to_tensors(*self._geometry(native, aug["flip"], m_aff))
+                    if set(present) <= set(self._objects(frame[1])): break
+                else: m_aff, frame = None, self._to_tensors(*self._geometry(native, aug["flip"], None))
+            else: frame = self._to_tensors(*self._geometry(native, aug["flip"], m_aff))
+            images.append(frame[0]); ids.append(frame[1])
+            if frame[2] is not None: alphas.append(frame[2])
         images, ids = torch.stack(images), torch.stack(ids)
         alphas = torch.stack(alphas) if self.has_alphas else None
-        if self.augment: images, ids, alphas = self._augment(images, ids, alphas, present, rng)
+        if aug is not None: images = self._colour(images, aug)
         obj = torch.tensor(present, dtype=torch.long)
         out = dict(images=images.clamp_(0, 1).contiguous(),
                    masks=ids == obj.to(torch.uint8).view(1, -1, 1, 1),
@@ -428,31 +488,62 @@ class VOSDataset(torch.utils.data.Dataset):
         if alphas is not None: out["alphas"] = alphas.clamp_(0, 1).contiguous()
         return out
 
-    def _augment(self, images, ids, alphas, present, rng):
-        "One flip, affine and colour jitter for the whole clip."
+    def _read(self, video, f, m):
+        "Frame `f` at its native size: RGB `uint8`, its id map `m`, its alpha (or None), sizes checked."
+        ipath = frame_path(self.root, video, f)
+        img, a = read_image(ipath), None
+        if m.shape != img.shape[:2]:
+            raise ValueError(f"mask {frame_path(self.root, video, f, 'Annotations')} is {m.shape[1]}x{m.shape[0]} "
+                             f"but its frame {ipath} is {img.shape[1]}x{img.shape[0]} (WxH)")
+        if self.has_alphas:
+            apath = frame_path(self.root, video, f, "Alphas")
+            a = read_alpha(apath)
+            if a.shape != img.shape[:2]:
+                raise ValueError(f"alpha {apath} is {a.shape[1]}x{a.shape[0]} but its frame {ipath} is "
+                                 f"{img.shape[1]}x{img.shape[0]} (WxH)")
+        return img, m, a
+
+    def _to_tensors(self, img, m, a):
+        "Native arrays -> resized (3,S,S) float image, (1,S,S) ids, (1,S,S) alpha or None."
+        t = lambda x: torch.from_numpy(np.ascontiguousarray(x))
+        return (self._resize(t(img).permute(2, 0, 1).float().div_(255), "bilinear"), self._resize(t(m)[None], "nearest-exact"),
+                None if a is None else self._resize(t(a)[None], "bilinear"))
+
+    def _geometry(self, native, flip, m_aff):
+        "Flip, then the affine `m_aff` (or none): images bilinear with the fill, ids nearest, alphas bilinear."
+        img, m, a = native
+        if flip: img, m, a = img[:, ::-1], m[:, ::-1], None if a is None else a[:, ::-1]
+        if m_aff is None: return img, m, a
+        return (warp(img, m_aff, fill=tuple(float(v) for v in self.aug["fill"])), warp(m, m_aff, nearest=True),
+                None if a is None else warp(a, m_aff))
+
+    def _draw_augmentation(self, g):
+        "Every random choice of one clip's augmentation, in the official order (flip, affine, jitter, grey, per-frame jitter)."
         a = self.aug
-        if rng.random() < a["hflip"]:
-            images, ids = images.flip(-1), ids.flip(-1)
-            if alphas is not None: alphas = alphas.flip(-1)
-        h, w = images.shape[-2:]
-        for _ in range(3):  # an affine that loses a chosen object from the first frame is redrawn
-            p = dict(angle=float(rng.uniform(-a["degrees"], a["degrees"])),
-                     translate=[float(rng.uniform(-a["translate"], a["translate"]) * w),
-                                float(rng.uniform(-a["translate"], a["translate"]) * h)],
-                     scale=float(rng.uniform(*a["scale"])), shear=[float(rng.uniform(-a["shear"], a["shear"])), 0.0])
-            new_ids = TF.affine(ids, **p, interpolation=InterpolationMode.NEAREST)
-            if set(present) <= set(self._objects(new_ids[0])):
-                ids = new_ids
-                images = TF.affine(images, **p, interpolation=InterpolationMode.BILINEAR)
-                if alphas is not None: alphas = TF.affine(alphas, **p, interpolation=InterpolationMode.BILINEAR)
-                break
-        jit = lambda r: float(rng.uniform(max(0.0, 1 - r), 1 + r))
-        images = TF.adjust_brightness(images, jit(a["brightness"]))
-        images = TF.adjust_contrast(images, jit(a["contrast"]))
-        images = TF.adjust_saturation(images, jit(a["saturation"]))
-        hue = float(rng.uniform(-a["hue"], a["hue"]))
-        if hue: images = TF.adjust_hue(images, hue)
-        return images, ids, alphas
+        def jitter(b, c, s, hue):  # torchvision ColorJitter.get_params: a random order of the four ops, then the factors
+            return (g.permutation(4).tolist(), [float(g.uniform(max(0.0, 1 - b), 1 + b)), float(g.uniform(max(0.0, 1 - c), 1 + c)),
+                                                float(g.uniform(max(0.0, 1 - s), 1 + s)), float(g.uniform(-hue, hue))])
+        flip = bool(g.random() < a["hflip"])
+        affines = [dict(angle=float(g.uniform(-a["degrees"], a["degrees"])), shear=float(g.uniform(-a["shear"], a["shear"])),
+                        translate=(float(g.uniform(-a["translate"], a["translate"])), float(g.uniform(-a["translate"], a["translate"]))),
+                        scale=float(g.uniform(*a["scale"]))) for _ in range(int(a["affine_tries"]))]
+        clip_jitter = jitter(a["brightness"], a["contrast"], a["saturation"], a["hue"])
+        grey = bool(g.random() < a["grayscale"])
+        frame_jitter = [jitter(a["frame_brightness"], a["frame_contrast"], a["frame_saturation"], a["frame_hue"])
+                        for _ in range(self.num_frames)]
+        return dict(flip=flip, affines=affines, clip_jitter=clip_jitter, grayscale=grey, frame_jitter=frame_jitter)
+
+    def augmentation(self, index:int) -> dict|None:
+        "The augmentation drawn for sample `index` in the current epoch (None when `augment=False`)."
+        if not self.augment: return None
+        return self._draw_augmentation(self.rng(index).spawn(1)[0])
+
+    def _colour(self, images, aug):
+        "Clip jitter, greyscale, then per-frame jitter on (T,3,S,S) images in [0,1]."
+        images = colour_jitter(images, *aug["clip_jitter"])
+        if aug["grayscale"]: images = luma(images).expand_as(images).contiguous()
+        for t, (order, factors) in enumerate(aug["frame_jitter"]): images[t:t + 1] = colour_jitter(images[t:t + 1], order, factors)
+        return images
 
 # %% ../nbs/01_data.ipynb #5f12f299
 def collate(samples:list[dict], # `VOSDataset` samples
