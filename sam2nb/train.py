@@ -20,35 +20,42 @@ from .data import normalize, collate, check_video_name
 
 # %% auto #0
 __all__ = ['LOSS_PRESETS', 'PARTS', 'PromptConfig', 'sample_points', 'correction_points', 'mask_to_box', 'noisy_boxes',
-           'encoder_frozen', 'encode_images', 'default_memory_mask', 'encode_memory', 'ClipHooks', 'ClipState',
-           'EmptyClipError', 'renew_inference_tensors', 'forward_clip', 'loss_weights', 'focal_loss', 'dice_loss',
-           'bce_loss', 'mask_iou', 'step_loss', 'sam2_loss', 'freeze', 'unfreeze', 'count_trainable', 'param_groups',
-           'WarmupCosine', 'weights_summary', 'encoder_fingerprint', 'cache_source', 'default_cache_bytes',
-           'FeatureCache', 'rng_state', 'set_rng_state', 'evaluate_clips', 'NonFiniteLossError', 'Trainer', 'fit']
+           'as_prompt_config', 'clip_plan', 'encoder_frozen', 'encode_images', 'default_memory_mask', 'encode_memory',
+           'ClipHooks', 'ClipState', 'EmptyClipError', 'renew_inference_tensors', 'forward_clip', 'loss_weights',
+           'focal_loss', 'dice_loss', 'bce_loss', 'mask_iou', 'step_loss', 'sam2_loss', 'freeze', 'unfreeze',
+           'count_trainable', 'layer_scale', 'param_groups', 'WarmupCosine', 'weights_summary', 'encoder_fingerprint',
+           'cache_source', 'default_cache_bytes', 'FeatureCache', 'rng_state', 'set_rng_state', 'evaluate_clips',
+           'NonFiniteLossError', 'Trainer', 'fit']
 
 # %% ../nbs/06_train.ipynb #0d98589f
 @dataclass
 class PromptConfig:
     "How `forward_clip` prompts each clip; the defaults are the official training recipe."
-    prob_point:float = 0.5          # P(point prompt); else a box with `prob_box`, else the ground-truth mask
-    prob_box:float = 0.5            # P(box | not points)
-    num_points:tuple = (1, 1)       # initial clicks per object on a conditioning frame, an inclusive range
-    num_cond_frames:tuple = (1, 2)  # prompted frames per clip (frame 0 first), an inclusive range
-    box_noise:float = 0.1           # std of the box corner noise, as a fraction of the box side
-    box_noise_max:float = 20.       # the noise is bounded by this many pixels
-    num_correction:int = 7          # iterative correction clicks per corrected frame (points/box only)
-    num_correct_frames:tuple = (1, 2) # frames receiving corrections (prompted frames first), inclusive range
+    prob_point:float = 0.5          # P(the clip is prompted by clicks: points or boxes), else by the ground-truth mask
+    prob_box:float = 0.5            # P(a box | clicks), drawn for each conditioning frame, else points
+    num_points:tuple = (1, 1)       # initial clicks per object on a click-prompted frame, an inclusive range
+    num_cond_frames:tuple = (1, 2)  # initial conditioning frames (frame 0 + random others), an inclusive range
+    box_noise:float = 0.1           # each box coordinate moves uniformly within ±box_noise x the box side...
+    box_noise_max:float = 20.       # ...and within ±box_noise_max pixels (`sam2_utils.sample_box_points`)
+    num_correction:int = 7          # correction clicks per corrected frame (click prompts only)
+    num_correct_frames:tuple = (1, 2) # corrected frames: uniform in [max(lo, #cond), max(hi, #cond)], every cond frame among them
     prob_from_gt:float = 0.1        # P(a correction click comes from the object rather than the error)
 
     @classmethod
     def only(cls, kind:str, # "point", "box" or "mask"
              **kw):         # other fields to override
         "A config that always prompts with `kind` (one conditioning frame, no corrections unless given)."
-        probs = {"point": (1., 0.), "box": (0., 1.), "mask": (0., 0.)}
+        probs = {"point": (1., 0.), "box": (1., 1.), "mask": (0., 0.)}
         if kind not in probs: raise ValueError(f"unknown prompt kind {kind!r}: use one of {list(probs)}")
         base = dict(prob_point=probs[kind][0], prob_box=probs[kind][1], num_cond_frames=(1, 1),
                     num_correction=0, num_correct_frames=(0, 0))
         return cls(**{**base, **kw})
+
+    @classmethod
+    def named(cls, name:str|None, # "official" (or None) for the official mix, or a kind: "point", "box", "mask"
+             ) -> "PromptConfig":
+        "The config a notebook parameter names."
+        return cls() if name in (None, "official") else cls.only(name)
 
 # %% ../nbs/06_train.ipynb #7845825a
 def _randint(lo_hi, g:torch.Generator) -> int:
@@ -68,21 +75,22 @@ def sample_points(region:torch.Tensor,  # (N,H,W) bool: where each point may fal
     return xy, region.flatten(1).any(1)
 
 def correction_points(gt:torch.Tensor,    # (N,H,W) bool ground truth
-                      pred:torch.Tensor|None, # (N,H,W) bool current prediction, or None (no prediction yet)
+                      pred:torch.Tensor|None, # (N,H,W) bool current prediction, or None (no prediction: a click on the object)
                       g:torch.Generator|None=None, # random generator
-                      prob_from_gt:float=0.1, # P(click on the object itself rather than the error region)
+                      prob_from_gt:float=0.1, # P(the click ignores the prediction and falls on the object)
                      ) -> tuple[torch.Tensor, torch.Tensor]:
-    "A corrective click per object: (N,1,2) xy, (N,1) labels (1 = missed foreground, 0 = false positive)."
-    if pred is None or _rand(g) < prob_from_gt: pred = torch.zeros_like(gt)
-    xy, found = sample_points(gt ^ pred, g)
-    # no error left (or an empty object): a click on the object, else anywhere as background
-    xy_gt, has_gt = sample_points(gt, g)
-    xy_any, _ = sample_points(torch.ones_like(gt), g)
-    fallback = torch.where(has_gt[:, None], xy_gt, xy_any)
-    xy = torch.where(found[:, None], xy, fallback)
-    x, y = xy[:, 0].long(), xy[:, 1].long()
-    labels = gt[torch.arange(len(gt), device=gt.device), y, x].int()
-    return xy[:, None], labels[:, None]
+    "A click per object, uniform on its error region (SAM 2's `sample_random_points_from_errors`): (N,1,2) xy, (N,1) labels (1 = missed foreground, 0 = false positive)."
+    if pred is None or (prob_from_gt > 0 and _rand(g) < prob_from_gt): pred = torch.zeros_like(gt)
+    N, H, W = gt.shape
+    false_pos, false_neg = pred & ~gt, gt & ~pred
+    exact = ~(false_pos | false_neg).flatten(1).any(1)[:, None, None]
+    # two score channels per pixel: a negative click (false positives; the background when nothing is wrong)
+    # and a positive one (false negatives); the arg-max over both picks the pixel and the label at once
+    allowed = torch.stack([false_pos | (exact & ~gt), false_neg], -1)[:, None]   # (N,1,H,W,2)
+    score = torch.rand((N, 1, H, W, 2), generator=g).to(gt.device) * allowed
+    idx = score.flatten(2).argmax(2)                                                # (N,1)
+    labels, pix = (idx % 2).int(), idx // 2
+    return torch.stack([pix % W, pix // W], -1).float(), labels
 
 def mask_to_box(masks:torch.Tensor, # (..., H, W) boolean masks
                ) -> torch.Tensor:   # (..., 4) float boxes [x0, y0, x1, y1), zeros for empty masks
@@ -94,24 +102,52 @@ def mask_to_box(masks:torch.Tensor, # (..., H, W) boolean masks
     box = torch.stack([x0, y0, x1, y1], -1).float()
     return torch.where(rows.any(-1, keepdim=True), box, torch.zeros_like(box))
 
-def noisy_boxes(gt:torch.Tensor,         # (N,H,W) bool, each non-empty
+def noisy_boxes(gt:torch.Tensor,         # (N,H,W) bool
                 g:torch.Generator|None=None, # random generator
-                noise:float=0.1,         # std of each corner's noise as a fraction of the box side
-                noise_max:float=20.,     # bound in pixels
+                noise:float=0.1,         # each coordinate moves uniformly within ±noise x the box side...
+                noise_max:float=20.,     # ...and within ±noise_max pixels
                ) -> tuple[torch.Tensor, torch.Tensor]:
-    "Jittered bounding boxes as SAM 2 corner points: (N,2,2) xy and (N,2) labels 2 (top-left), 3 (bottom-right)."
+    "Jittered boxes as SAM 2 corner points (SAM 2's `sample_box_points`): (N,2,2) xy and (N,2) labels 2 (top-left), 3 (bottom-right)."
+    from sam2.utils.misc import mask_to_box as first_last_pixels
     N, H, W = gt.shape
-    # SAM 2's box corners are the first and last pixels: the half-open box minus one at the far side
-    box = mask_to_box(gt) - torch.tensor([0., 0., 1., 1.], device=gt.device)
-    x0, y0, x1, y1 = box.unbind(-1)
+    box = first_last_pixels(gt[:, None]).float()   # (N,1,4): SAM 2's corners are the first and last pixels
     if noise > 0:
-        side = torch.stack([x1 - x0, y1 - y0] * 2, -1).float()
-        jitter = torch.randn((N, 4), generator=g).to(gt.device) * noise * side
-        box = box + jitter.clamp(-noise_max, noise_max)
-    box = torch.minimum(box.clamp(min=0), torch.tensor([W - 1, H - 1] * 2, device=gt.device).float())
-    lo, hi = torch.minimum(box[:, :2], box[:, 2:]), torch.maximum(box[:, :2], box[:, 2:])
+        w, h = box[..., 2] - box[..., 0], box[..., 3] - box[..., 1]
+        reach = torch.stack([w, h, w, h], -1) * noise
+        reach = torch.minimum(reach, torch.tensor(float(noise_max), device=gt.device))
+        box = box + (2 * torch.rand((N, 1, 4), generator=g) - 1).to(gt.device) * reach
+        box = torch.minimum(box.clamp(min=0), torch.tensor([W - 1, H - 1, W - 1, H - 1], device=gt.device).float())
     labels = torch.tensor([[2, 3]], device=gt.device).int().expand(N, 2)
-    return torch.stack([lo, hi], 1), labels
+    return box.reshape(N, 2, 2), labels
+
+# %% ../nbs/06_train.ipynb #cd55ace8
+def as_prompt_config(prompts:PromptConfig|str|None, # a `PromptConfig`, a kind ("point", "box", "mask"), or None/"official"
+                    ) -> PromptConfig:
+    "The `PromptConfig` that `prompts` names."
+    return PromptConfig.named(prompts) if prompts is None or isinstance(prompts, str) else prompts
+
+def clip_plan(num_frames:int,        # frames in the clip
+              prompts:PromptConfig|str|None=None, # how to prompt (None: the official recipe)
+              g:torch.Generator|None=None, # source of every random choice
+             ) -> dict:
+    """Draw what `forward_clip` does to a clip, as SAM 2's `SAM2Train.prepare_prompt_inputs` does: `kind`
+    (frame 0's prompt), `prompt_kinds` {frame: kind} of the conditioning frames, `cond_frames` (frame 0
+    first), `correct_frames` (every cond frame first) and the processing `order`."""
+    prompts, T = as_prompt_config(prompts), int(num_frames)
+    if T < 1: raise ValueError(f"a clip needs at least one frame, got num_frames={num_frames}")
+    clicks = _rand(g) < prompts.prob_point
+    n_cond = min(max(_randint(prompts.num_cond_frames, g), 1), T)
+    n_correct = 0
+    if clicks and prompts.num_correction > 0:
+        lo, hi = prompts.num_correct_frames
+        n_correct = min(_randint((max(lo, n_cond), max(hi, n_cond)), g), T)
+    # frame 0 and other frames drawn without replacement (whether the objects are visible there or not)
+    cond = [0] + (torch.randperm(T - 1, generator=g)[:n_cond - 1] + 1).tolist()
+    kinds = {t: ("box" if _rand(g) < prompts.prob_box else "point") if clicks else "mask" for t in cond}
+    rest = [t for t in range(T) if t not in cond]
+    extra = torch.randperm(len(rest), generator=g)[:max(n_correct - n_cond, 0)].tolist()
+    correct = cond + [rest[i] for i in extra] if n_correct else []
+    return dict(kind=kinds[0], prompt_kinds=kinds, cond_frames=cond, correct_frames=correct, order=cond + rest)
 
 # %% ../nbs/06_train.ipynb #60aee9fa
 def encoder_frozen(model) -> bool:
@@ -183,12 +219,14 @@ class ClipState:
     model:object            # the `SAM2Base`
     targets:torch.Tensor    # (T,N,S,S) bool ground truth of the tracked objects
     obj_index:torch.Tensor  # (N,2) (clip, object slot) of each tracked object
-    cond_frames:list        # prompted frames
-    correct_frames:list     # frames with correction clicks
-    kind:str                # "point", "box" or "mask"
+    cond_frames:list        # initial conditioning (prompted) frames, frame 0 first
+    correct_frames:list     # frames with correction clicks (they join the conditioning memory)
+    kind:str                # frame 0's prompt: "point", "box" or "mask"
     output_dict:dict        # SAM 2's memory bank: {"cond_frame_outputs": {t: ...}, "non_cond_frame_outputs": {t: ...}}
-    frames:list             # outputs of the frames processed so far
+    frames:list             # outputs of the frames processed so far, in processing order
     alphas:torch.Tensor|None = None # (T,N,1,S,S) ground-truth alpha when the batch has it
+    order:list|None = None  # the processing order: conditioning frames first, then the rest in time order
+    prompt_kinds:dict|None = None # {frame: kind} of the conditioning frames
 
 # %% ../nbs/06_train.ipynb #ea351c6b
 class EmptyClipError(ValueError):
@@ -203,23 +241,6 @@ def _select_objects(batch):
         raise EmptyClipError(f"no valid object is visible on the first frame of clip(s) {list(videos)}: "
                              "SAM 2 needs a prompt on frame 0 (pick clips starting where the object is visible)")
     return keep.nonzero()  # (N,2)
-
-def _clip_plan(T, targets, prompts, g):
-    "Choose the prompt kind, the conditioning frames and the corrected frames."
-    r = _rand(g)
-    kind = "point" if r < prompts.prob_point else ("box" if _rand(g) < prompts.prob_box else "mask")
-    n_cond = min(_randint(prompts.num_cond_frames, g), T)
-    visible_all = targets.flatten(2).any(-1).all(1)  # (T,) every object visible
-    extra = [t for t in range(1, T) if visible_all[t]]
-    perm = torch.randperm(len(extra), generator=g).tolist()
-    cond = [0] + sorted(extra[i] for i in perm[:max(n_cond - 1, 0)])
-    correct = []
-    if kind != "mask" and prompts.num_correction > 0:
-        n_corr = min(_randint(prompts.num_correct_frames, g), T)
-        rest = [t for t in range(T) if t not in cond]
-        perm = torch.randperm(len(rest), generator=g).tolist()
-        correct = sorted((cond + [rest[i] for i in perm])[:n_corr])
-    return kind, cond, correct
 
 def renew_inference_tensors(model:torch.nn.Module, # a SAM 2 model, possibly used by a predictor before
                            ):
@@ -238,12 +259,12 @@ def forward_clip(model,                   # a `SAM2Base` (train or eval mode)
                  hooks:ClipHooks|None=None, # per-frame extension points (`ClipHooks`)
                  memory_mask_fn:Callable|None=None, # (t, frame, clip) -> (N,1,S,S) in [0,1] to encode into memory; None: `default_memory_mask`
                 ) -> dict:
-    """Run SAM 2's tracker over a batch of clips with gradients. Returns a dict: `frames` (per frame: `steps`
-    list of {masks (N,M,S,S) logits, ious (N,M), object_score_logits (N,1), supervise}, final `masks` (N,1,S,S)
-    logits, `obj_ptr`, `point_inputs`), `targets` (T,N,S,S) bool, `obj_index` (N,2), `cond_frames`,
-    `correct_frames`, `kind`, `num_objects`."""
-    if isinstance(prompts, str): prompts = PromptConfig.only(prompts)
-    prompts = prompts or PromptConfig()
+    """Run SAM 2's tracker over a batch of clips with gradients, as the official trainer's `forward_tracking`.
+    Returns a dict: `frames` in time order (per frame: `steps` list of {masks (N,M,S,S) logits, ious (N,M),
+    object_score_logits (N,1), supervise (False when the output is the mask prompt itself)}, final `masks`
+    (N,1,S,S) logits, `obj_ptr`, `point_inputs`), `targets` (T,N,S,S) bool, `obj_index` (N,2), `cond_frames`,
+    `correct_frames`, `kind` (frame 0's prompt), `prompt_kinds`, `order` (processing order), `num_objects`."""
+    prompts = as_prompt_config(prompts)
     hooks = hooks or ClipHooks()
     memory_mask_fn = memory_mask_fn or default_memory_mask
     g = generator if generator is not None else torch.Generator().manual_seed(int(torch.randint(0, 2**31, (1,))))
@@ -263,11 +284,12 @@ def forward_clip(model,                   # a `SAM2Base` (train or eval mode)
     alphas = None
     if "alphas" in batch:  # one alpha per clip in the contract: shared by its objects
         alphas = batch["alphas"][obj_index[:, 0]].transpose(0, 1).to(device)  # (T,N,1,S,S)
-    kind, cond, correct = _clip_plan(T, targets, prompts, g)
+    plan = clip_plan(T, prompts, g)
+    kind, cond, correct, order = plan["kind"], plan["cond_frames"], plan["correct_frames"], plan["order"]
     output_dict = {"cond_frame_outputs": {}, "non_cond_frame_outputs": {}}
-    clip = ClipState(model, targets, obj_index, cond, correct, kind, output_dict, [], alphas)
+    clip = ClipState(model, targets, obj_index, cond, correct, kind, output_dict, [], alphas, order, plan["prompt_kinds"])
     if features is None: features = {}
-    for t in range(T):
+    for t in order:  # the conditioning frames first, so that every other frame sees their memory
         raw = (features["backbone_fpn"], features["vision_pos_enc"]) if features else None
         if raw is None:
             enc = encode_images(model, images[:, t])
@@ -284,17 +306,18 @@ def forward_clip(model,                   # a `SAM2Base` (train or eval mode)
         high_res = [x.permute(1, 2, 0).reshape(N, -1, *s) for x, s in zip(vision_feats[:-1], feat_sizes[:-1])]
         gt = targets[t]
         is_cond, point_inputs, mask_inputs = t in cond, None, None
-        if is_cond and kind == "mask": mask_inputs = gt[:, None].float()
-        elif is_cond and kind == "box":
+        frame_kind = plan["prompt_kinds"].get(t)
+        if frame_kind == "mask": mask_inputs = gt[:, None].float()
+        elif frame_kind == "box":
             xy, lab = noisy_boxes(gt, g, prompts.box_noise, prompts.box_noise_max)
             point_inputs = {"point_coords": xy, "point_labels": lab}
-        elif is_cond:
+        elif frame_kind == "point":
             pts = [correction_points(gt, None, g, 0.) for _ in range(max(_randint(prompts.num_points, g), 1))]
             point_inputs = {"point_coords": torch.cat([p[0] for p in pts], 1), "point_labels": torch.cat([p[1] for p in pts], 1)}
         if mask_inputs is not None and model.use_mask_input_as_output_without_sam:
             pix = vision_feats[-1].permute(1, 2, 0).reshape(N, model.hidden_dim, *feat_sizes[-1])
             out = model._use_mask_as_output(pix, high_res, mask_inputs)
-            supervise = False  # the output is the prompt itself: nothing to learn from it
+            supervise = False  # the output is the prompt itself: nothing to learn from it (its loss terms are constants)
         else:
             pix = model._prepare_memory_conditioned_features(
                 frame_idx=t, is_init_cond_frame=is_cond, current_vision_feats=vision_feats[-1:],
@@ -321,14 +344,15 @@ def forward_clip(model,                   # a `SAM2Base` (train or eval mode)
         frame = dict(t=t, steps=steps, masks=high, low_res_masks=low, obj_ptr=obj_ptr,
                      object_score_logits=obj_logits, point_inputs=point_inputs, is_cond=is_cond)
         frame = hooks.after_heads(t, frame, clip)
-        if t < T - 1 and model.num_maskmem > 0:  # the last frame's memory would never be read
+        if t != order[-1] and model.num_maskmem > 0:  # the last processed frame's memory would never be read
             mem, mem_pos = encode_memory(model, vision_feats, feat_sizes, memory_mask_fn(t, frame, clip),
                                          frame["object_score_logits"])
+            # a frame with correction clicks joins the conditioning memory (add_all_frames_to_correct_as_cond)
             bank = "cond_frame_outputs" if (is_cond or t in correct) else "non_cond_frame_outputs"
             output_dict[bank][t] = {"maskmem_features": mem, "maskmem_pos_enc": mem_pos, "obj_ptr": frame["obj_ptr"]}
         clip.frames.append(frame)
-    return dict(frames=clip.frames, targets=targets, obj_index=obj_index, cond_frames=cond,
-                correct_frames=correct, kind=kind, num_objects=N)
+    return dict(frames=sorted(clip.frames, key=lambda f: f["t"]), targets=targets, obj_index=obj_index, cond_frames=cond,
+                correct_frames=correct, kind=kind, prompt_kinds=plan["prompt_kinds"], order=order, num_objects=N)
 
 # %% ../nbs/06_train.ipynb #c607b988
 LOSS_PRESETS = {
@@ -426,8 +450,7 @@ def sam2_loss(out:dict,                 # the output of `forward_clip`
     dev = out["targets"].device
     terms = {k: torch.zeros((), device=dev) for k in w}
     for frame, target in zip(out["frames"], out["targets"]):
-        for step in frame["steps"]:
-            if not step["supervise"]: continue
+        for step in frame["steps"]:  # every step, as the official loss (a mask-prompt echo adds constants)
             args = (step["masks"], step["ious"], step["object_score_logits"], target, w, iou_loss, focal_alpha, focal_gamma)
             if torch.is_grad_enabled() and step["masks"].requires_grad:
                 # a step's loss keeps about ten (N,3,S,S) intermediates for the backward pass (120 MB per step and
@@ -476,30 +499,54 @@ def count_trainable(model) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 # %% ../nbs/06_train.ipynb #b718acef
-def _no_decay(name:str, p) -> bool:
+def _layer_norm_params(model) -> set[str]:
+    "Names of the parameters owned by `torch.nn.LayerNorm` modules (not SAM 2's `LayerNorm2d`)."
+    return {f"{m_name}.{p_name}" if m_name else p_name for m_name, m in model.named_modules()
+            if type(m) is torch.nn.LayerNorm for p_name, _ in m.named_parameters(recurse=False)}
+
+def _no_decay_official(name:str, p, layer_norm:set) -> bool:
+    "The fine-tuning config's rule: no weight decay for `*bias*` and `torch.nn.LayerNorm` parameters."
+    return fnmatch.fnmatchcase(name, "*bias*") or name in layer_norm
+
+def _no_decay_1d(name:str, p, layer_norm:set) -> bool:
+    "A common alternative: no weight decay for 1-d tensors, biases, norms and position embeddings."
     return p.ndim <= 1 or name.endswith(".bias") or "norm" in name or "pos_embed" in name or "tpos" in name
 
+_NO_DECAY = {"official": _no_decay_official, "1d": _no_decay_1d}
+
 def _layer_id(name:str, n_blocks:int) -> int:
-    "Depth of an image-encoder parameter: 0 for the patch/position embeddings, block i -> i+1, the neck last."
-    if name.startswith("image_encoder.trunk.blocks."): return int(name.split(".")[3]) + 1
-    if name.startswith("image_encoder.trunk."): return 0
+    "Depth of a trunk parameter as Hiera's `get_layer_id`: patch embedding 0, block i -> i+1, anything else the top."
+    if "rel_pos" in name: return n_blocks + 1
+    if "pos_embed" in name or "patch_embed" in name: return 0
+    if "blocks" in name: return int(name.split("blocks")[1].split(".")[1]) + 1
     return n_blocks + 1
+
+def layer_scale(name:str,             # a parameter name of a `SAM2Base`
+                n_blocks:int,         # blocks of the Hiera trunk
+                layer_decay:float|None=0.9, # the decay per block (None: off)
+               ) -> float:
+    "The learning-rate factor of layer-wise decay (`layer_decay_param_modifier` on `image_encoder.trunk`, `*pos_embed*` kept at 1)."
+    if not layer_decay or not name.startswith("image_encoder.trunk"): return 1.
+    if fnmatch.fnmatchcase(name, "*pos_embed*"): return 1.
+    return layer_decay ** (n_blocks + 1 - _layer_id(name, n_blocks))
 
 def param_groups(model,                     # a `SAM2Base`
                  lr:float=5e-6,             # base learning rate (official: 5e-6)
                  vision_lr:float|None=3e-6, # image encoder learning rate (None: `lr`)
-                 weight_decay:float=0.1,    # AdamW weight decay (0 for biases, norms, position embeddings)
-                 layer_decay:float|None=0.9, # multiply the rate by this per Hiera block below the top (None: off)
+                 weight_decay:float=0.1,    # AdamW weight decay (official: 0.1)
+                 layer_decay:float|None=0.9, # multiply the trunk's rates by this per Hiera block below the top (None: off)
+                 no_decay:str="official",   # which parameters skip weight decay: "official" (biases, LayerNorm) or "1d"
                 ) -> list[dict]:
     "AdamW parameter groups of the trainable parameters, with `lr`, `weight_decay` and a `name` each."
+    if no_decay not in _NO_DECAY: raise ValueError(f"no_decay={no_decay!r}: use one of {list(_NO_DECAY)}")
     n_blocks = len(model.image_encoder.trunk.blocks)
+    layer_norm, skip_decay = _layer_norm_params(model), _NO_DECAY[no_decay]
     groups = {}
     for name, p in model.named_parameters():
         if not p.requires_grad: continue
         vision = name.startswith("image_encoder.")
-        scale = layer_decay ** (n_blocks + 1 - _layer_id(name, n_blocks)) if (vision and layer_decay) else 1.
-        base = (vision_lr if (vision and vision_lr is not None) else lr) * scale
-        wd = 0. if _no_decay(name, p) else weight_decay
+        base = (vision_lr if (vision and vision_lr is not None) else lr) * layer_scale(name, n_blocks, layer_decay)
+        wd = 0. if skip_decay(name, p, layer_norm) else weight_decay
         key = (vision, round(base, 15), wd)
         g = groups.setdefault(key, dict(params=[], lr=base, weight_decay=wd,
                                         name=f"{'vision' if vision else 'heads'} lr={base:.3g} wd={wd}"))
@@ -782,11 +829,12 @@ class Trainer:
                  vision_lr:float|None=3e-6,    # image encoder learning rate (official 3e-6)
                  weight_decay:float=0.1,       # AdamW weight decay (0 for biases/norms)
                  layer_decay:float|None=0.9,   # layer-wise decay over Hiera blocks
+                 no_decay:str="official",      # parameters without weight decay: "official" (biases, LayerNorm) or "1d"
                  warmup:float=0.,              # warm-up length: a fraction of the steps (<1) or a number of steps (official: none)
                  final_lr:float=0.1,           # the cosine ends at this fraction of the rate
                  grad_clip:float|None=0.1,     # gradient norm clipping (official 0.1; None: off)
                  loss:str|dict|Callable="official", # preset, weights dict, or callable(out, batch) -> dict with "loss"
-                 prompts:PromptConfig|str|None=None, # training prompts (None: the official recipe)
+                 prompts:PromptConfig|str|None=None, # training prompts (None or "official": the official recipe; or "point"/"box"/"mask")
                  val_prompts:PromptConfig|str="mask", # validation prompts
                  freeze_parts:list|str|None=None, # parts to freeze first (see `freeze`)
                  cache:FeatureCache|str|Path|bool|None=None, # True/"memory", a folder, or a `FeatureCache` (needs a frozen encoder)
@@ -818,7 +866,7 @@ class Trainer:
         self.steps_per_epoch = max(self.micro_per_epoch // accum, 1)
         if steps is None and epochs is None: raise ValueError("give steps= or epochs=")
         self.total = int(steps if steps is not None else epochs * self.steps_per_epoch)
-        self.prompts = PromptConfig.only(prompts) if isinstance(prompts, str) else (prompts or PromptConfig())
+        self.prompts = as_prompt_config(prompts)
         self.val_prompts = val_prompts
         self.loss_fn = loss if callable(loss) else self._preset_loss(loss)
         self.cache = self._make_cache(cache)
@@ -826,7 +874,7 @@ class Trainer:
         if save_weights not in ("all", "trainable"):
             raise ValueError(f"save_weights={save_weights!r}: use 'all' (official format) or 'trainable'")
         self.save_weights, self._frozen = save_weights, None
-        self.groups = param_groups(self.sam, lr, vision_lr, weight_decay, layer_decay)
+        self.groups = param_groups(self.sam, lr, vision_lr, weight_decay, layer_decay, no_decay)
         self.optimizer = torch.optim.AdamW([{k: v for k, v in g.items() if k != "name"} for g in self.groups], lr=lr)
         n_warm = int(warmup * self.total) if warmup < 1 else int(warmup)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, WarmupCosine(self.total, n_warm, final_lr))
@@ -835,7 +883,7 @@ class Trainer:
         self._saved_step = None   # the step of the last checkpoint written or read
         self.tensorboard, self.wandb, self._tb, self._wb = tensorboard, wandb, None, None
         self.config = dict(steps=self.total, batch_size=batch_size, accum=accum, lr=lr, vision_lr=vision_lr,
-                           weight_decay=weight_decay, layer_decay=layer_decay, warmup=warmup, final_lr=final_lr,
+                           weight_decay=weight_decay, layer_decay=layer_decay, no_decay=no_decay, warmup=warmup, final_lr=final_lr,
                            grad_clip=grad_clip, seed=seed, processes=world, loss=loss if isinstance(loss, str) else "custom")
 
     def _check_sample(self, s):
