@@ -25,8 +25,8 @@ from .train import (ClipHooks, Trainer, FeatureCache, forward_clip, sam2_loss, m
 __all__ = ['STABLE_FRAMES', 'STABLE_IOU', 'SAMURAI_KF_WEIGHT', 'MEMORY_IOU', 'MEMORY_OBJ', 'MEMORY_KF', 'MEMORY_KEEP', 'MODES',
            'UAMP_LOSS', 'MASK_LOSS', 'box_iou', 'xyxy_to_xyah', 'xyah_to_xyxy', 'KalmanBox', 'fresh_track', 'kf_step',
            'samurai_valid', 'select_memory_frames', 'UAMP', 'save_uamp', 'load_uamp', 'UAMPTracking', 'UAMPPredictor',
-           'frame_info', 'track_frames', 'track', 'vos_video', 'UAMPClipHooks', 'uamp_loss', 'clip_loss',
-           'feature_bytes', 'cache_fits', 'train_uamp', 'evaluate_modes']
+           'frame_info', 'track_frames', 'track', 'vos_video', 'UAMPClipHooks', 'uamp_loss_weights', 'uamp_loss',
+           'clip_loss', 'feature_bytes', 'cache_fits', 'train_uamp', 'evaluate_modes']
 
 # %% ../nbs/08_uamp.ipynb #817de359
 def box_iou(a:torch.Tensor, # (..., 4) boxes [x0, y0, x1, y1)
@@ -525,14 +525,20 @@ class UAMPClipHooks(ClipHooks):
 UAMP_LOSS = dict(mask=1., uncertainty=1., reliability=1., coherence=1.)  # weights of the terms
 MASK_LOSS = dict(focal=20., dice=1., bce=0., iou=0., obj=0.)  # SAM 2's mask loss terms
 
+def uamp_loss_weights(weights:dict|None=None, # overrides of `UAMP_LOSS`
+                     ) -> dict:
+    "`UAMP_LOSS` with the overrides; an unknown term is an error (checked before a clip runs, not after)."
+    w = {**UAMP_LOSS, **(weights or {})}
+    unknown = set(w) - set(UAMP_LOSS)
+    if unknown: raise ValueError(f"unknown UAMP loss terms {sorted(unknown)}: the terms are {list(UAMP_LOSS)}")
+    return w
+
 def uamp_loss(out:dict,              # `forward_clip` output
               hooks:UAMPClipHooks,   # the hooks that ran during that forward
               weights:dict|None=None, # overrides of `UAMP_LOSS` (mask, uncertainty, reliability, coherence)
              ) -> dict:
     "SAM 2's mask loss + uncertainty BCE + reliability BCE + temporal coherence: `loss` and each term."
-    w = {**UAMP_LOSS, **(weights or {})}
-    unknown = set(w) - set(UAMP_LOSS)
-    if unknown: raise ValueError(f"unknown UAMP loss terms {sorted(unknown)}: the terms are {list(UAMP_LOSS)}")
+    w = uamp_loss_weights(weights)
     y = out["targets"].float()  # (T,N,S,S)
     zero = y.new_zeros(())
     terms, counts = dict(uncertainty=zero, reliability=zero, coherence=zero), dict(uncertainty=0, reliability=0, coherence=0)
@@ -562,6 +568,7 @@ def clip_loss(model, uamp:UAMP, # the frozen SAM 2 and the UAMP layers
               loss_weights:dict|None=None, # overrides of `UAMP_LOSS`
              ) -> dict:
     "The UAMP loss terms of one batch (mask prompt on frame 0), with gradients."
+    uamp_loss_weights(loss_weights)   # a misspelt term fails here, not after a forward pass
     hooks = UAMPClipHooks(model, uamp)
     with hooks.attached():
         out = forward_clip(model, batch, "mask", torch.Generator().manual_seed(seed), hooks=hooks)
@@ -601,6 +608,7 @@ def train_uamp(model,                 # a `SAM2Base`; frozen here (requires_grad
                **trainer_kwargs,      # anything else `sam2nb.train.Trainer` takes (batch_size, seed, progress, ...)
               ) -> tuple[UAMP, Trainer]:
     "Train UAMP layers on a frozen SAM 2 with the engine's `Trainer` (mask prompt on frame 0)."
+    uamp_loss_weights(loss_weights)   # a misspelt term fails before training starts
     uamp = uamp if uamp is not None else UAMP.for_model(model)
     was_training = model.training
     model.requires_grad_(False)
