@@ -26,7 +26,7 @@ def measure(side:str, args) -> dict:
     from sam2nb.core import tiny_model, notebook_model, seed_everything, weights_label
     from sam2nb.convert import make_synthetic_matting
     from sam2nb.data import VOSDataset
-    from sam2nb.matting import add_lora, save_adapter, soft_alpha_memory, MattingLoss, trainable_share, feature_cache_mb
+    from sam2nb.matting import add_lora, save_adapter, SoftAlphaMemory, MattingLoss, trainable_share, feature_cache_mb
     from sam2nb.train import Trainer, freeze, unfreeze
     seed_everything(0)
     work = Path(tempfile.mkdtemp(prefix="bench_matting_"))
@@ -45,7 +45,7 @@ def measure(side:str, args) -> dict:
     cache = feature_cache_mb(model, sum(map(len, clips.frames.values()))) <= args.cache_mb   # train_matting's rule
     trainer = Trainer(model, clips, out_dir=work/"run", steps=args.steps, batch_size=args.batch, lr=1e-4,
                       vision_lr=None, layer_decay=None, weight_decay=0.0, grad_clip=1.0, prompts="mask",
-                      loss=MattingLoss(1.0, 1.0, 1.0), memory_mask_fn=soft_alpha_memory, cache=cache,
+                      loss=MattingLoss(1.0, 1.0, 1.0), policy=SoftAlphaMemory(), cache=cache,
                       tensorboard=False, progress=False, device=device, save_every=10**9)
     trainer.save = lambda name="last.pt": None  # time the steps, not the 150 MB-1 GB checkpoint writes
     # warm-up: fill the feature cache (when on) and the allocator, outside the measurement

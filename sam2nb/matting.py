@@ -19,13 +19,14 @@ from safetensors.torch import save_file, load_file
 
 from .core import atomic_dir, seeded
 from .train import count_trainable, mask_to_box
+from .tracker import MemoryPolicy
 from .data import composite, read_alpha, read_image, read_mask, write_alpha, write_image   # compositing lives with the alpha I/O
 from .viz import write_video
 
 # %% auto #0
 __all__ = ['ADAPTER_NAME', 'ADAPTER_CONFIG', 'ADAPTER_WEIGHTS', 'MATTING_METRICS', 'MATTING_UNITS', 'default_targets',
            'match_targets', 'has_adapter', 'add_lora', 'trainable_share', 'save_adapter', 'load_adapter', 'merge',
-           'laplacian_pyramid', 'laplacian_loss', 'coherence_loss', 'matting_loss', 'soft_alpha_memory',
+           'laplacian_pyramid', 'laplacian_loss', 'coherence_loss', 'matting_loss', 'SoftAlphaMemory',
            'MattingPredictor', 'clip_alphas', 'MattingLoss', 'base_weights', 'feature_cache_mb', 'train_matting',
            'matting_split', 'make_videomatte_source', 'first_frame_prompt', 'evaluate_models']
 
@@ -205,14 +206,9 @@ def matting_loss(pred:torch.Tensor, # (T,N,1,H,W) predicted alpha in [0,1], fram
     return parts
 
 # %% ../nbs/07_lora_matting.ipynb #a41f7213
-def soft_alpha_memory(t:int,      # frame index
-                      frame:dict, # the frame's outputs in `sam2nb.train.forward_clip` (`masks`: logits)
-                      clip,       # the clip state (unused)
-                     ) -> torch.Tensor:
-    "The mask `forward_clip` encodes into memory when matting: the soft alpha, never a binarised mask."
-    return torch.sigmoid(frame["masks"])
-
-
+class SoftAlphaMemory(MemoryPolicy):
+    "Matting's memory: every frame is remembered by its soft alpha `sigmoid(logits)`, clicked frames included."
+    binarize_clicked = False
 
 # %% ../nbs/07_lora_matting.ipynb #1665726d
 class MattingPredictor:
@@ -220,7 +216,7 @@ class MattingPredictor:
     def __init__(self, model:nn.Module, # a SAM 2 model, with or without adapter (or merged)
                  **opts):               # more `VideoPredictor.from_model` options
         from sam2nb.predict import VideoPredictor
-        opts = {"fill_hole_area": 0, "binarize_mask_from_pts_for_mem_enc": False, **opts}
+        opts = {"fill_hole_area": 0, "policy": SoftAlphaMemory(), **opts}
         self.model, self.predictor = model, VideoPredictor.from_model(model, **opts)
 
     def track(self, video,              # what `VideoPredictor.init_state` reads: a folder of frames, an mp4, (T,H,W,3) uint8
@@ -355,7 +351,7 @@ def train_matting(model:nn.Module,       # a SAM 2 model with an adapter (`add_l
                 tensorboard=False, warmup=0.1, save_weights="trainable")   # the base stays as it was: keep it out of last.pt
     opts.update(kwargs)
     trainer = Trainer(model, train_data, out_dir=out_dir, steps=steps, lr=lr, prompts=prompt,
-                      loss=MattingLoss(l1, laplacian, coherence), memory_mask_fn=soft_alpha_memory, **opts)
+                      loss=MattingLoss(l1, laplacian, coherence), policy=SoftAlphaMemory(), **opts)
     trainer.fit()
     model.eval()
     save_adapter(model, Path(out_dir)/"adapter")

@@ -17,15 +17,15 @@ from tqdm.auto import tqdm
 
 from .core import autocast, atomic_path, check_state_dict, CheckpointError, get_device, load_checkpoint_file
 from .data import normalize, collate, check_video_name
+from .tracker import MemoryPolicy, Tracker
 
 # %% auto #0
 __all__ = ['LOSS_PRESETS', 'PARTS', 'PromptConfig', 'sample_points', 'correction_points', 'mask_to_box', 'noisy_boxes',
-           'as_prompt_config', 'clip_plan', 'encoder_frozen', 'encode_images', 'default_memory_mask', 'encode_memory',
-           'ClipHooks', 'ClipState', 'EmptyClipError', 'renew_inference_tensors', 'forward_clip', 'loss_weights',
-           'focal_loss', 'dice_loss', 'bce_loss', 'mask_iou', 'step_loss', 'sam2_loss', 'freeze', 'unfreeze',
-           'count_trainable', 'layer_scale', 'param_groups', 'WarmupCosine', 'weights_summary', 'encoder_fingerprint',
-           'cache_source', 'default_cache_bytes', 'FeatureCache', 'rng_state', 'set_rng_state', 'evaluate_clips',
-           'NonFiniteLossError', 'Trainer', 'fit']
+           'as_prompt_config', 'clip_plan', 'encoder_frozen', 'encode_images', 'EmptyClipError',
+           'renew_inference_tensors', 'forward_clip', 'loss_weights', 'focal_loss', 'dice_loss', 'bce_loss', 'mask_iou',
+           'step_loss', 'sam2_loss', 'freeze', 'unfreeze', 'count_trainable', 'layer_scale', 'param_groups',
+           'WarmupCosine', 'weights_summary', 'encoder_fingerprint', 'cache_source', 'default_cache_bytes',
+           'FeatureCache', 'rng_state', 'set_rng_state', 'evaluate_clips', 'NonFiniteLossError', 'Trainer', 'fit']
 
 # %% ../nbs/06_train.ipynb #0d98589f
 @dataclass
@@ -171,63 +171,6 @@ def _decoder_convs(model, fpn:list) -> list:
         fpn[1] = model.sam_mask_decoder.conv_s1(fpn[1])
     return fpn
 
-# %% ../nbs/06_train.ipynb #5ed17c11
-def default_memory_mask(t:int,        # frame index
-                        frame:dict,   # this frame's outputs (see `forward_clip`)
-                        clip,         # the `ClipState`
-                       ) -> torch.Tensor:
-    "SAM 2's own choice: sigmoid of the final logits (binarised at inference for click-prompted frames when the model asks for it)."
-    model, logits = clip.model, frame["masks"]
-    if (not model.training and model.binarize_mask_from_pts_for_mem_enc
-            and frame.get("point_inputs") is not None):
-        return (logits > 0).float()
-    return torch.sigmoid(logits)
-
-def encode_memory(model,                  # a `SAM2Base`
-                  vision_feats:list,      # the frame's flattened features, lowest resolution last
-                  feat_sizes:list,        # their (h, w)
-                  mask_prob:torch.Tensor, # (N,1,S,S) mask in [0,1] to remember
-                  object_score_logits:torch.Tensor, # (N,1): absent objects get the no-object embedding
-                 ) -> tuple[torch.Tensor, list]:
-    "`SAM2Base._encode_new_memory` with the mask given as probabilities (no in-place ops, so it is differentiable)."
-    N, C = vision_feats[-1].size(1), model.hidden_dim
-    H, W = feat_sizes[-1]
-    pix = vision_feats[-1].permute(1, 2, 0).reshape(N, C, H, W)
-    m = mask_prob.to(pix.dtype)
-    if model.sigmoid_scale_for_mem_enc != 1.0: m = m * model.sigmoid_scale_for_mem_enc
-    if model.sigmoid_bias_for_mem_enc != 0.0: m = m + model.sigmoid_bias_for_mem_enc
-    out = model.memory_encoder(pix, m, skip_mask_sigmoid=True)
-    feats, pos = out["vision_features"], out["vision_pos_enc"]
-    if model.no_obj_embed_spatial is not None:
-        absent = 1 - (object_score_logits > 0).float()
-        feats = feats + absent[..., None, None] * model.no_obj_embed_spatial[..., None, None]
-    return feats, pos
-
-# %% ../nbs/06_train.ipynb #1a0fcb6a
-class ClipHooks:
-    "Per-frame extension points of `forward_clip`; the defaults change nothing."
-    def after_memory(self, t:int, pix_feat:torch.Tensor, clip) -> torch.Tensor:
-        "Called with the memory-conditioned features (N,C,h,w) of frame `t` (not on frames answered by a mask prompt); return them (changed or not)."
-        return pix_feat
-    def after_heads(self, t:int, frame:dict, clip) -> dict:
-        "Called with frame `t`'s outputs after the SAM heads and corrections, before memory encoding; return the dict (changed or not)."
-        return frame
-
-@dataclass
-class ClipState:
-    "What hooks see of the clip being processed."
-    model:object            # the `SAM2Base`
-    targets:torch.Tensor    # (T,N,S,S) bool ground truth of the tracked objects
-    obj_index:torch.Tensor  # (N,2) (clip, object slot) of each tracked object
-    cond_frames:list        # initial conditioning (prompted) frames, frame 0 first
-    correct_frames:list     # frames with correction clicks (they join the conditioning memory)
-    kind:str                # frame 0's prompt: "point", "box" or "mask"
-    output_dict:dict        # SAM 2's memory bank: {"cond_frame_outputs": {t: ...}, "non_cond_frame_outputs": {t: ...}}
-    frames:list             # outputs of the frames processed so far, in processing order
-    alphas:torch.Tensor|None = None # (T,N,1,S,S) ground-truth alpha when the batch has it
-    order:list|None = None  # the processing order: conditioning frames first, then the rest in time order
-    prompt_kinds:dict|None = None # {frame: kind} of the conditioning frames
-
 # %% ../nbs/06_train.ipynb #ea351c6b
 class EmptyClipError(ValueError):
     "A batch in which no valid object is visible on the first frame: nothing can be prompted."
@@ -251,22 +194,42 @@ def renew_inference_tensors(model:torch.nn.Module, # a SAM 2 model, possibly use
         f = getattr(m, "freqs_cis", None)
         if torch.is_tensor(f) and f.is_inference(): m.freqs_cis = f.clone()
 
+def _clip_features(model, images, features, t, b_of):
+    "Frame `t`'s features for the tracker: (vision feats, pos embeds, sizes), one row per tracked object."
+    if features:
+        fpn = [f[:, t].to(model.device, torch.float32) for f in features["backbone_fpn"]]
+        pos = [p.to(model.device, torch.float32) for p in features["vision_pos_enc"]]
+    else:
+        enc = encode_images(model, images[:, t])
+        fpn, pos = enc["backbone_fpn"], enc["vision_pos_enc"]
+    levels = slice(-model.num_feature_levels, None)
+    fpn, pos = _decoder_convs(model, fpn)[levels], pos[levels]
+    sizes = [tuple(x.shape[-2:]) for x in pos]
+    return [x[b_of].flatten(2).permute(2, 0, 1) for x in fpn], [x[b_of].flatten(2).permute(2, 0, 1) for x in pos], sizes
+
+def _first_prompt(kind, gt, prompts, g):
+    "(point_inputs, mask_inputs) of a conditioning frame prompted by `kind`."
+    if kind == "mask": return None, gt[:, None].float()
+    if kind == "box":
+        xy, lab = noisy_boxes(gt, g, prompts.box_noise, prompts.box_noise_max)
+        return {"point_coords": xy, "point_labels": lab}, None
+    pts = [correction_points(gt, None, g, 0.) for _ in range(max(_randint(prompts.num_points, g), 1))]
+    return {"point_coords": torch.cat([p[0] for p in pts], 1), "point_labels": torch.cat([p[1] for p in pts], 1)}, None
+
 def forward_clip(model,                   # a `SAM2Base` (train or eval mode)
                  batch:dict,              # a `sam2nb.data.collate` batch: images (B,T,3,S,S) in [0,1], masks (B,T,O,S,S), obj_valid (B,O)
                  prompts:PromptConfig|str|None=None, # a `PromptConfig`, or "point"/"box"/"mask"; None: the official recipe
                  generator:torch.Generator|None=None, # source of every random choice (prompts, frames, clicks)
                  features:dict|None=None, # precomputed raw encoder outputs for the batch (see `FeatureCache`), else computed here
-                 hooks:ClipHooks|None=None, # per-frame extension points (`ClipHooks`)
-                 memory_mask_fn:Callable|None=None, # (t, frame, clip) -> (N,1,S,S) in [0,1] to encode into memory; None: `default_memory_mask`
+                 policy:MemoryPolicy|None=None, # what the tracking method changes (`sam2nb.tracker.MemoryPolicy`; None: SAM 2)
                 ) -> dict:
     """Run SAM 2's tracker over a batch of clips with gradients, as the official trainer's `forward_tracking`.
     Returns a dict: `frames` in time order (per frame: `steps` list of {masks (N,M,S,S) logits, ious (N,M),
     object_score_logits (N,1), supervise (False when the output is the mask prompt itself)}, final `masks`
-    (N,1,S,S) logits, `obj_ptr`, `point_inputs`), `targets` (T,N,S,S) bool, `obj_index` (N,2), `cond_frames`,
-    `correct_frames`, `kind` (frame 0's prompt), `prompt_kinds`, `order` (processing order), `num_objects`."""
+    (N,1,S,S) logits, `low_res_masks`, `obj_ptr`, `point_inputs`, `is_cond`, `policy` (the policy's record)),
+    `targets` (T,N,S,S) bool, `obj_index` (N,2), `cond_frames`, `correct_frames`, `kind` (frame 0's prompt),
+    `prompt_kinds`, `order` (processing order), `num_objects`."""
     prompts = as_prompt_config(prompts)
-    hooks = hooks or ClipHooks()
-    memory_mask_fn = memory_mask_fn or default_memory_mask
     g = generator if generator is not None else torch.Generator().manual_seed(int(torch.randint(0, 2**31, (1,))))
     images, masks = batch["images"], batch["masks"]
     if images.ndim != 5 or masks.ndim != 5:
@@ -276,83 +239,31 @@ def forward_clip(model,                   # a `SAM2Base` (train or eval mode)
         raise ValueError(f"images are {tuple(images.shape[-2:])} and masks {tuple(masks.shape[-2:])} but the model "
                          f"expects {model.image_size}x{model.image_size}: build the dataset with image_size={model.image_size}")
     if torch.is_grad_enabled(): renew_inference_tensors(model)
-    device = model.device
     obj_index = _select_objects(batch).to(masks.device)
-    b_of = obj_index[:, 0].to(device)
-    targets = masks[obj_index[:, 0], :, obj_index[:, 1]].transpose(0, 1).to(device).bool()  # (T,N,S,S)
-    N = targets.shape[1]
-    alphas = None
-    if "alphas" in batch:  # one alpha per clip in the contract: shared by its objects
-        alphas = batch["alphas"][obj_index[:, 0]].transpose(0, 1).to(device)  # (T,N,1,S,S)
+    b_of = obj_index[:, 0].to(model.device)
+    targets = masks[obj_index[:, 0], :, obj_index[:, 1]].transpose(0, 1).to(model.device).bool()  # (T,N,S,S)
     plan = clip_plan(T, prompts, g)
-    kind, cond, correct, order = plan["kind"], plan["cond_frames"], plan["correct_frames"], plan["order"]
-    output_dict = {"cond_frame_outputs": {}, "non_cond_frame_outputs": {}}
-    clip = ClipState(model, targets, obj_index, cond, correct, kind, output_dict, [], alphas, order, plan["prompt_kinds"])
-    if features is None: features = {}
-    for t in order:  # the conditioning frames first, so that every other frame sees their memory
-        raw = (features["backbone_fpn"], features["vision_pos_enc"]) if features else None
-        if raw is None:
-            enc = encode_images(model, images[:, t])
-            fpn, pos = enc["backbone_fpn"], enc["vision_pos_enc"]
-        else:
-            fpn = [f[:, t].to(device, torch.float32) for f in raw[0]]
-            pos = [p.to(device, torch.float32) for p in raw[1]]
-        fpn = _decoder_convs(model, fpn)
-        levels = slice(-model.num_feature_levels, None)
-        fpn, pos = fpn[levels], pos[levels]
-        feat_sizes = [tuple(x.shape[-2:]) for x in pos]
-        vision_feats = [x[b_of].flatten(2).permute(2, 0, 1) for x in fpn]
-        vision_pos = [x[b_of].flatten(2).permute(2, 0, 1) for x in pos]
-        high_res = [x.permute(1, 2, 0).reshape(N, -1, *s) for x, s in zip(vision_feats[:-1], feat_sizes[:-1])]
-        gt = targets[t]
-        is_cond, point_inputs, mask_inputs = t in cond, None, None
-        frame_kind = plan["prompt_kinds"].get(t)
-        if frame_kind == "mask": mask_inputs = gt[:, None].float()
-        elif frame_kind == "box":
-            xy, lab = noisy_boxes(gt, g, prompts.box_noise, prompts.box_noise_max)
-            point_inputs = {"point_coords": xy, "point_labels": lab}
-        elif frame_kind == "point":
-            pts = [correction_points(gt, None, g, 0.) for _ in range(max(_randint(prompts.num_points, g), 1))]
-            point_inputs = {"point_coords": torch.cat([p[0] for p in pts], 1), "point_labels": torch.cat([p[1] for p in pts], 1)}
-        if mask_inputs is not None and model.use_mask_input_as_output_without_sam:
-            pix = vision_feats[-1].permute(1, 2, 0).reshape(N, model.hidden_dim, *feat_sizes[-1])
-            out = model._use_mask_as_output(pix, high_res, mask_inputs)
-            supervise = False  # the output is the prompt itself: nothing to learn from it (its loss terms are constants)
-        else:
-            pix = model._prepare_memory_conditioned_features(
-                frame_idx=t, is_init_cond_frame=is_cond, current_vision_feats=vision_feats[-1:],
-                current_vision_pos_embeds=vision_pos[-1:], feat_sizes=feat_sizes[-1:],
-                output_dict=output_dict, num_frames=T)
-            pix = hooks.after_memory(t, pix, clip)
-            out = model._forward_sam_heads(backbone_features=pix, point_inputs=point_inputs, mask_inputs=mask_inputs,
-                                           high_res_features=high_res,
-                                           multimask_output=model._use_multimask(is_cond, point_inputs))
-            supervise = True
-        ious, low, high, obj_ptr, obj_logits = out[2], out[3], out[4], out[5], out[6]
-        steps = [dict(masks=out[1], ious=ious, object_score_logits=obj_logits, supervise=supervise)]
-        if t in correct:
-            for _ in range(prompts.num_correction):
-                xy, lab = correction_points(gt, high[:, 0] > 0, g, prompts.prob_from_gt)
-                if point_inputs is None: point_inputs = {"point_coords": xy, "point_labels": lab}
-                else: point_inputs = {"point_coords": torch.cat([point_inputs["point_coords"], xy], 1),
-                                      "point_labels": torch.cat([point_inputs["point_labels"], lab], 1)}
-                out = model._forward_sam_heads(backbone_features=pix, point_inputs=point_inputs, mask_inputs=low,
-                                               high_res_features=high_res,
-                                               multimask_output=model._use_multimask(is_cond, point_inputs))
-                ious, low, high, obj_ptr, obj_logits = out[2], out[3], out[4], out[5], out[6]
-                steps.append(dict(masks=out[1], ious=ious, object_score_logits=obj_logits, supervise=True))
-        frame = dict(t=t, steps=steps, masks=high, low_res_masks=low, obj_ptr=obj_ptr,
-                     object_score_logits=obj_logits, point_inputs=point_inputs, is_cond=is_cond)
-        frame = hooks.after_heads(t, frame, clip)
-        if t != order[-1] and model.num_maskmem > 0:  # the last processed frame's memory would never be read
-            mem, mem_pos = encode_memory(model, vision_feats, feat_sizes, memory_mask_fn(t, frame, clip),
-                                         frame["object_score_logits"])
-            # a frame with correction clicks joins the conditioning memory (add_all_frames_to_correct_as_cond)
-            bank = "cond_frame_outputs" if (is_cond or t in correct) else "non_cond_frame_outputs"
-            output_dict[bank][t] = {"maskmem_features": mem, "maskmem_pos_enc": mem_pos, "obj_ptr": frame["obj_ptr"]}
-        clip.frames.append(frame)
-    return dict(frames=sorted(clip.frames, key=lambda f: f["t"]), targets=targets, obj_index=obj_index, cond_frames=cond,
-                correct_frames=correct, kind=kind, prompt_kinds=plan["prompt_kinds"], order=order, num_objects=N)
+    cond, correct = plan["cond_frames"], plan["correct_frames"]
+    tracker, bank, frames = Tracker.from_model(model, policy), {"cond_frame_outputs": {}, "non_cond_frame_outputs": {}}, {}
+    for t in plan["order"]:  # the conditioning frames first, so that every other frame sees their memory
+        feats, pos, sizes = _clip_features(model, images, features, t, b_of)
+        gt, kind = targets[t], plan["prompt_kinds"].get(t)
+        point_inputs, mask_inputs = _first_prompt(kind, gt, prompts, g) if kind else (None, None)
+        out = tracker.track_step(t, t in cond, feats, pos, sizes, point_inputs, mask_inputs, bank, T,
+                                 corrections=prompts.num_correction if t in correct else 0,
+                                 click_fn=lambda high: correction_points(gt, high[:, 0] > 0, g, prompts.prob_from_gt))
+        # a frame with correction clicks joins the conditioning memory (add_all_frames_to_correct_as_cond)
+        bank["cond_frame_outputs" if (t in cond or t in correct) else "non_cond_frame_outputs"][t] = out
+        echo = mask_inputs is not None and model.use_mask_input_as_output_without_sam   # the output is the prompt itself
+        steps = [dict(masks=h[1], ious=h[2], object_score_logits=h[6], supervise=not (echo and k == 0))
+                 for k, h in enumerate(out["steps"])]
+        frames[t] = dict(t=t, steps=steps, masks=out["pred_masks_high_res"], low_res_masks=out["pred_masks"],
+                         obj_ptr=out["obj_ptr"], object_score_logits=out["object_score_logits"],
+                         point_inputs=out["point_inputs"], is_cond=t in cond, policy=out["policy"])
+    return dict(frames=[frames[t] for t in range(T)], targets=targets, obj_index=obj_index, cond_frames=cond,
+                correct_frames=correct, kind=plan["kind"], prompt_kinds=plan["prompt_kinds"], order=plan["order"],
+                num_objects=targets.shape[1])
+
 
 # %% ../nbs/06_train.ipynb #c607b988
 LOSS_PRESETS = {
@@ -720,10 +631,10 @@ class FeatureCache:
 # %% ../nbs/06_train.ipynb #5e8ec6d2
 class _ClipModule(torch.nn.Module):
     "forward_clip + loss as a module, so that DDP sees a forward call (its gradient hooks need one)."
-    def __init__(self, sam, loss_fn, hooks=None, memory_mask_fn=None):
-        super().__init__(); self.sam, self.loss_fn, self.hooks, self.memory_mask_fn = sam, loss_fn, hooks, memory_mask_fn
+    def __init__(self, sam, loss_fn, policy=None):
+        super().__init__(); self.sam, self.loss_fn, self.policy = sam, loss_fn, policy
     def forward(self, batch, prompts, generator, features=None):
-        out = forward_clip(self.sam, batch, prompts, generator, features, self.hooks, self.memory_mask_fn)
+        out = forward_clip(self.sam, batch, prompts, generator, features, self.policy)
         return self.loss_fn(out, batch)
 
 class _OneProcess:
@@ -783,6 +694,7 @@ def evaluate_clips(model,                 # a `SAM2Base`
                    collate_fn:Callable|None=None, # batch builder (None: `sam2nb.data.collate`)
                    seed:int=0,            # seed of the prompt sampling
                    max_clips:int|None=None, # evaluate only the first clips
+                   policy:MemoryPolicy|None=None, # the memory policy tracked with (`sam2nb.tracker`; None: SAM 2)
                   ) -> dict:
     "Region similarity J, boundary accuracy F and their mean JF (DAVIS definitions, `sam2nb.metrics`) over the clips, excluding prompted frames."
     from sam2nb.metrics import db_eval_jf
@@ -797,7 +709,7 @@ def evaluate_clips(model,                 # a `SAM2Base`
             batch = collate_fn([dataset[i]])
             feats = cache.features(batch["images"], batch["videos"], batch["frame_ids"], source) if cache is not None else None
             with autocast(model.device):
-                try: out = forward_clip(model, batch, prompts, torch.Generator().manual_seed(_mix(seed, i)), feats)
+                try: out = forward_clip(model, batch, prompts, torch.Generator().manual_seed(_mix(seed, i)), feats, policy)
                 except EmptyClipError: continue
             pred = torch.stack([f["masks"][:, 0] > 0 for f in out["frames"]]).cpu().numpy()  # (T,N,S,S)
             gt = out["targets"].cpu().numpy()
@@ -844,8 +756,7 @@ class Trainer:
                  seed:int=0,                   # seed of data order, prompts and dropout
                  num_workers:int=0,            # DataLoader workers
                  collate_fn:Callable|None=None, # batch builder (None: `sam2nb.data.collate`)
-                 hooks:ClipHooks|None=None,    # passed to `forward_clip`
-                 memory_mask_fn:Callable|None=None, # passed to `forward_clip`
+                 policy:MemoryPolicy|None=None, # the memory policy of training and validation (`forward_clip`; None: SAM 2)
                  tensorboard:bool=True,        # write TensorBoard event files under out_dir/tb
                  wandb:str|None=None,          # a Weights & Biases project name to log to (off by default)
                  device=None,                  # None: where the model is (under Accelerate: the process's device)
@@ -878,7 +789,8 @@ class Trainer:
         self.optimizer = torch.optim.AdamW([{k: v for k, v in g.items() if k != "name"} for g in self.groups], lr=lr)
         n_warm = int(warmup * self.total) if warmup < 1 else int(warmup)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, WarmupCosine(self.total, n_warm, final_lr))
-        self.module = self.acc.prepare(_ClipModule(self.sam, self.loss_fn, hooks, memory_mask_fn))
+        self.policy = policy
+        self.module = self.acc.prepare(_ClipModule(self.sam, self.loss_fn, policy))
         self.step, self.history, self.val_history, self.best = 0, [], [], None
         self._saved_step = None   # the step of the last checkpoint written or read
         self.tensorboard, self.wandb, self._tb, self._wb = tensorboard, wandb, None, None
@@ -1037,7 +949,7 @@ class Trainer:
         if self.val_data is None: return None
         res = [None]
         if self.acc.is_main_process:
-            res = [evaluate_clips(self.sam, self.val_data, self.val_prompts, self.cache, self.collate_fn, self.seed)]
+            res = [evaluate_clips(self.sam, self.val_data, self.val_prompts, self.cache, self.collate_fn, self.seed, policy=self.policy)]
         if self.acc.num_processes > 1:  # every process must agree on saving best.pt
             from accelerate.utils import broadcast_object_list
             broadcast_object_list(res)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_uamp.ipynb #42a5f290
 from __future__ import annotations
-import contextlib, math, os, time
+import math, os, time
 from pathlib import Path
 
 import numpy as np
@@ -12,21 +12,22 @@ import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .core import atomic_path, CheckpointError, load_checkpoint_file, seeded
 from .data import read_mask, ids_present, list_frames, frame_path
 from .metrics import evaluate_vos, db_eval_iou
 from .predict import VideoPredictor, save_masks
-from .train import (ClipHooks, Trainer, FeatureCache, forward_clip, sam2_loss, mask_iou, renew_inference_tensors,
-                          mask_to_box, default_cache_bytes)
+from .tracker import MemoryPolicy
+from .train import Trainer, FeatureCache, forward_clip, sam2_loss, mask_iou, mask_to_box, default_cache_bytes
 
 # %% auto #0
 __all__ = ['STABLE_FRAMES', 'STABLE_IOU', 'SAMURAI_KF_WEIGHT', 'MEMORY_IOU', 'MEMORY_OBJ', 'MEMORY_KF', 'MEMORY_KEEP', 'MODES',
            'UAMP_LOSS', 'MASK_LOSS', 'box_iou', 'xyxy_to_xyah', 'xyah_to_xyxy', 'KalmanBox', 'fresh_track', 'kf_step',
-           'samurai_valid', 'select_memory_frames', 'UAMP', 'save_uamp', 'load_uamp', 'UAMPTracking', 'UAMPPredictor',
-           'frame_info', 'track_frames', 'track', 'vos_video', 'UAMPClipHooks', 'uamp_loss_weights', 'uamp_loss',
-           'clip_loss', 'feature_bytes', 'cache_fits', 'train_uamp', 'evaluate_modes']
+           'samurai_valid', 'select_memory_frames', 'UAMP', 'save_uamp', 'load_uamp', 'SamuraiPolicy', 'UAMPPolicy',
+           'memory_policy', 'UAMPPredictor', 'frame_info', 'track_frames', 'track', 'vos_video', 'uamp_loss_weights',
+           'uamp_loss', 'clip_loss', 'feature_bytes', 'cache_fits', 'train_uamp', 'evaluate_modes']
 
 # %% ../nbs/08_uamp.ipynb #817de359
 def box_iou(a:torch.Tensor, # (..., 4) boxes [x0, y0, x1, y1)
@@ -267,139 +268,133 @@ def load_uamp(path:str|Path,  # a file written by `save_uamp`
     return uamp
 
 # %% ../nbs/08_uamp.ipynb #2961d041
-MODES = ("sam2", "samurai", "uamp")
-
-class UAMPTracking:
-    "Mixin for a `SAM2VideoPredictor`-like class: SAMURAI / UAMP tracking steps, state kept per object and frame."
-    mode, kf_weight, _uamp_ctx = "sam2", 0.0, None  # `uamp` is a submodule, set by `uamp_setup`
-
-    def uamp_setup(self, mode:str="uamp", # "sam2" (off), "samurai" (fixed rules) or "uamp" (learned layers)
-                   uamp:UAMP|None=None,   # trained layers for "uamp" mode (None: fresh ones, i.e. SAM 2)
-                   kf_weight:float|None=None, # Kalman re-ranking weight (None: 0.25 for samurai, the layers' own for uamp)
-                   stable_frames:int=STABLE_FRAMES, # stable frames before the Kalman score re-ranks candidates
-                  ):
-        "Switch the tracking mode (the memory bank of an existing state is kept)."
-        if mode not in MODES: raise ValueError(f"unknown mode {mode!r}: use one of {MODES}")
+class SamuraiPolicy(MemoryPolicy):
+    "SAMURAI (Yang et al., 2024): Kalman re-ranking of SAM 2's candidate masks and memory frames chosen by fixed quality rules."
+    def __init__(self, kf_weight:float=SAMURAI_KF_WEIGHT, # weight of the Kalman box IoU against the predicted IoU
+                 stable_frames:int=STABLE_FRAMES,         # stable frames before the Kalman score re-ranks
+                 select:bool=True,                        # choose memory frames by quality (False: SAM 2's window)
+                ):
         if stable_frames < 1: raise ValueError(f"stable_frames={stable_frames}: it must be at least 1")
-        self.stable_frames = int(stable_frames)
-        if mode != "sam2" and self.memory_temporal_stride_for_eval != 1:
-            raise ValueError(f"mode {mode!r} needs memory_temporal_stride_for_eval=1 (the model has {self.memory_temporal_stride_for_eval})")
-        self.mode = mode
-        if mode == "uamp":
-            self.uamp = (uamp if uamp is not None else UAMP.for_model(self)).to(self.device).eval()
-            if (self.uamp.dim, self.uamp.mem_dim) != (self.hidden_dim, self.mem_dim):
-                raise ValueError(f"UAMP layers for {self.uamp.dim}/{self.uamp.mem_dim} channels do not fit this SAM 2 "
-                                 f"({self.hidden_dim}/{self.mem_dim})")
-        self.kf_weight = float(kf_weight if kf_weight is not None else
-                               SAMURAI_KF_WEIGHT if mode == "samurai" else self.uamp.kf_weight if mode == "uamp" else 0.)
-        return self
+        self.kf_weight, self.stable_frames, self.select = float(kf_weight), int(stable_frames), bool(select)
 
-    @property
-    def selecting(self) -> bool:
-        return self.mode == "samurai" or (self.mode == "uamp" and self.uamp.hard_select)
+    def valid(self, record:dict) -> bool:
+        "Whether a tracked frame may enter memory: SAMURAI's thresholds, met by every object."
+        return all(samurai_valid(dict(pred_iou=p, obj_score=o, kf_score=k))
+                   for p, o, k in zip(record["pred_iou"], record["obj_score"], record["kf_score"]))
 
-    def _frame_valid(self, out) -> bool:
-        s = out.get("uamp") or {}
-        if "pred_iou" not in s: return True  # prompted frames, or tracked while the mode was "sam2"
-        return samurai_valid(s) if self.mode == "samurai" else s.get("select", 1.) > 0
-
-    def _memory_view(self, output_dict, frame_idx, reverse):
-        "The memory bank as SAM 2 should see it for `frame_idx`: selected frames in the six memory slots."
-        nc, d = output_dict["non_cond_frame_outputs"], (-1 if reverse else 1)
-        n_use = self.num_maskmem - 1
-        valid = {k: self._frame_valid(o) for k, o in nc.items() if (k - frame_idx) * d < 0}
-        chosen = select_memory_frames(frame_idx, valid, reverse, MEMORY_KEEP, n_use)
-        sel, view = chosen[::-1], {}  # most recent first
-        for k in range(1, max(self.max_obj_ptrs_in_encoder, n_use + 1)):
-            pos = frame_idx - d * k
+    def memory_bank(self, ctx, output_dict):
+        "SAMURAI's memory frames in SAM 2's six slots (or SAM 2's own window when not selecting); recorded as `memory`."
+        tr, d = ctx.tracker, (-1 if ctx.reverse else 1)
+        nc, n_use = output_dict["non_cond_frame_outputs"], tr.num_maskmem - 1
+        behind = {k: o for k, o in nc.items() if (k - ctx.frame_idx) * d < 0}
+        def ok(out): rec = out.get("policy") or {}; return "pred_iou" not in rec or self.valid(rec)  # prompted: always
+        chosen = select_memory_frames(ctx.frame_idx, {k: (ok(o) if self.select else True) for k, o in behind.items()},
+                                      ctx.reverse, MEMORY_KEEP if self.select else len(behind), n_use)
+        ctx.state["memory"] = chosen
+        if not self.select: return output_dict
+        view, recent = {}, chosen[::-1]   # SAM 2 reads slot k at frame_idx - k: the most recent chosen frame goes first
+        for k in range(1, max(tr.max_obj_ptrs_in_encoder, n_use + 1)):
+            pos = ctx.frame_idx - d * k
             orig = nc.get(pos)
             if k <= n_use:
-                s = nc[sel[k - 1]] if k <= len(sel) else None
-                if s is None: continue
+                if k > len(recent): continue
+                s = nc[recent[k - 1]]
                 view[pos] = s if orig is None or orig is s else {
                     **orig, "maskmem_features": s["maskmem_features"], "maskmem_pos_enc": s["maskmem_pos_enc"]}
             elif orig is not None: view[pos] = orig
-        return {"cond_frame_outputs": output_dict["cond_frame_outputs"], "non_cond_frame_outputs": view}, chosen
+        return {"cond_frame_outputs": output_dict["cond_frame_outputs"], "non_cond_frame_outputs": view}
 
-    def _run_single_frame_inference(self, inference_state, output_dict, frame_idx, batch_size, is_init_cond_frame,
-                                    point_inputs, mask_inputs, reverse, run_mem_encoder, prev_sam_mask_logits=None):
-        args = dict(inference_state=inference_state, output_dict=output_dict, frame_idx=frame_idx, batch_size=batch_size,
-                    is_init_cond_frame=is_init_cond_frame, point_inputs=point_inputs, mask_inputs=mask_inputs,
-                    reverse=reverse, run_mem_encoder=run_mem_encoder, prev_sam_mask_logits=prev_sam_mask_logits)
-        tracked = (self.mode != "sam2" and not is_init_cond_frame and point_inputs is None and mask_inputs is None
-                   and prev_sam_mask_logits is None and batch_size == 1)
-        if not tracked:
-            out, masks = super()._run_single_frame_inference(**args)
-            if self.mode != "sam2": out["uamp"] = {"reverse": reverse, "track": fresh_track()}  # a prompt starts a new track
-            return out, masks
-        p = frame_idx + (1 if reverse else -1)
-        prev = output_dict["non_cond_frame_outputs"].get(p) or output_dict["cond_frame_outputs"].get(p)
-        pstate = (prev or {}).get("uamp") or {}
-        if pstate.get("reverse", reverse) != reverse: pstate = {}  # a track from the other direction: start afresh
-        ctx = self._uamp_ctx = dict(prev_state=pstate, prev_mask=None if prev is None else prev["pred_masks"], reverse=reverse)
-        if self.selecting: args["output_dict"], ctx["memory"] = self._memory_view(output_dict, frame_idx, reverse)
-        else:  # SAM 2's own window: the six tracked frames just behind (recorded for the figures)
-            d = -1 if reverse else 1
-            ctx["memory"] = select_memory_frames(frame_idx, {k: True for k in output_dict["non_cond_frame_outputs"]
-                                                             if (k - frame_idx) * d < 0}, reverse, n_use=self.num_maskmem - 1)
-        hook = self.sam_mask_decoder.register_forward_hook(self._uamp_on_decoder)  # shared with `model`: only while tracking
-        try: out, masks = super()._run_single_frame_inference(**args)
-        finally: self._uamp_ctx = None; hook.remove()
-        keys = ("reverse", "track", "pred_iou", "obj_score", "kf_score", "kf_iou", "select", "memory", "U", "feat", "fused")
-        out["uamp"] = {k: ctx[k] for k in keys if k in ctx}
-        pstate.pop("feat", None); pstate.pop("fused", None)  # the next frame only needs this frame's
-        return out, masks
+# %% ../nbs/08_uamp.ipynb #b1d3c7a2
+@patch
+def choose(self:SamuraiPolicy, ctx, masks, ious, object_score_logits):
+    "Each object's candidate by `kf_step`; its scores and Kalman state are recorded per object."
+    S = ctx.tracker.image_size
+    tracks = ctx.prev_state.get("track") or [None] * len(ious)
+    several = masks.shape[1] > 1
+    hr = F.interpolate(masks.float(), size=(S, S), mode="bilinear", align_corners=False) if several else None
+    rec = ctx.state
+    rec.update(reverse=ctx.reverse, track=[], pred_iou=[], obj_score=[], kf_score=[], kf_iou=[])
+    picks = []
+    for n in range(len(ious)):
+        if several: choice, track, kf_score, kf_iou = kf_step(
+            tracks[n], mask_to_box((hr[n] > 0) & (object_score_logits[n, 0] > 0)), ious[n], self.kf_weight, self.stable_frames)
+        else: choice, track, kf_score, kf_iou = 0, tracks[n], None, None   # one candidate: the track goes on
+        picks.append(choice)
+        for k, v in dict(track=track, pred_iou=float(ious[n, choice]), obj_score=float(object_score_logits[n, 0]),
+                         kf_score=kf_score, kf_iou=kf_iou).items(): rec[k].append(v)
+    return torch.tensor(picks, dtype=torch.long)
 
-    def _prepare_memory_conditioned_features(self, frame_idx, is_init_cond_frame, current_vision_feats,
-                                             current_vision_pos_embeds, feat_sizes, output_dict, num_frames,
-                                             track_in_reverse=False):
-        cond = super()._prepare_memory_conditioned_features(frame_idx, is_init_cond_frame, current_vision_feats,
-            current_vision_pos_embeds, feat_sizes, output_dict, num_frames, track_in_reverse)
-        ctx = self._uamp_ctx
-        if ctx is None or self.mode != "uamp": return cond
-        h, w = feat_sizes[-1]
-        feat = current_vision_feats[-1].permute(1, 2, 0).reshape(cond.shape[0], -1, h, w)
-        ps, u, fused = ctx["prev_state"], None, cond
-        if "feat" in ps and "fused" in ps and ctx["prev_mask"] is not None:
-            u = torch.sigmoid(self.uamp.uncertainty(feat, ps["feat"], cond, ps["fused"], ctx["prev_mask"].to(cond.device)))
-            fused = self.uamp.fuse(cond, ps["fused"], u).to(cond.dtype)
-        ctx.update(U=u, feat=feat, fused=fused)
+@patch
+def record(self:SamuraiPolicy, ctx, out):
+    "A prompted frame starts a new track for each object."
+    if ctx.prompted: ctx.state.update(reverse=ctx.reverse, track=[fresh_track() for _ in range(len(out["obj_ptr"]))])
+
+@patch
+def __repr__(self:SamuraiPolicy):
+    return f"{type(self).__name__}(kf_weight={self.kf_weight}, stable_frames={self.stable_frames}, select={self.select})"
+
+# %% ../nbs/08_uamp.ipynb #b1d3c7a3
+class UAMPPolicy(SamuraiPolicy):
+    "UAMP: SAMURAI's re-ranking with learned layers: uncertainty-gated fusion with the last frame, and memory weighted by reliability."
+    def __init__(self, uamp:UAMP,                 # the layers (fresh ones: exactly SAM 2)
+                 kf_weight:float|None=None,       # Kalman weight (None: the layers' own)
+                 stable_frames:int=STABLE_FRAMES, # stable frames before the Kalman score re-ranks
+                ):
+        super().__init__(float(uamp.kf_weight) if kf_weight is None else kf_weight, stable_frames, uamp.hard_select)
+        self.uamp = uamp
+
+    def valid(self, record): return all(s > 0 for s in record.get("select", [1.]))   # the learned hard selection
+
+    def after_memory(self, ctx, pix):
+        "F~ = F + alpha (1-U) (F_prev - F) once the previous tracked frame has features; U's logits are recorded."
+        prev, prev_mask = ctx.prev_state, (ctx.prev or {}).get("pred_masks")
+        u_logit, fused = None, pix
+        if "feat" in prev and "fused" in prev and prev_mask is not None:
+            u_logit = self.uamp.uncertainty(ctx.backbone, prev["feat"], pix, prev["fused"], prev_mask.to(pix.device))
+            fused = self.uamp.fuse(pix, prev["fused"], torch.sigmoid(u_logit)).to(pix.dtype)
+        ctx.state.update(feat=ctx.backbone, fused=fused, u_logit=u_logit)
         return fused
 
-    def _uamp_on_decoder(self, module, inputs, output):
-        "Kalman re-ranking of the candidates of the frame being tracked (a no-op elsewhere)."
-        ctx = self._uamp_ctx
-        if ctx is None or "track" in ctx: return None
-        masks, ious, tokens, obj = output
-        if masks.shape[1] < 2:  # a single candidate: nothing to re-rank; keep the track alive
-            ctx.update(track=ctx["prev_state"].get("track"), pred_iou=float(ious[0, 0]), obj_score=float(obj[0, 0]),
-                       kf_score=None, kf_iou=None)
-            return None
-        hr = F.interpolate(masks.float(), size=(self.image_size, self.image_size), mode="bilinear", align_corners=False)
-        boxes = mask_to_box((hr[0] > 0) & (obj[0, 0] > 0))
-        choice, track, kf_score, kf_iou = kf_step(ctx["prev_state"].get("track"), boxes, ious[0], self.kf_weight,
-                                                  stable_frames=self.stable_frames)
-        ctx.update(track=track, pred_iou=float(ious[0, choice]), obj_score=float(obj[0, 0]), kf_score=kf_score, kf_iou=kf_iou)
-        if choice == int(torch.argmax(ious[0])): return None
-        boosted = ious.clone(); boosted[0, choice] = ious.max() + 1  # make SAM 2's argmax pick the Kalman choice
-        return masks, boosted, tokens, obj
+    def after_encoding(self, ctx, maskmem, mask_logits, object_score_logits):
+        "The memory plus the reliability projection; the reliability features and the selection logit are recorded."
+        rec, dev = ctx.state, maskmem.device
+        kf_iou = torch.tensor([1. if k is None else k for k in rec["kf_iou"]], device=dev)
+        u = None if rec.get("u_logit") is None else torch.sigmoid(rec["u_logit"])
+        r = self.uamp.reliability_features(torch.tensor(rec["pred_iou"], device=dev), object_score_logits[:, 0], kf_iou, u,
+                                           mask_logits)
+        rec.update(r=r, select=self.uamp.select_logit(r).detach().float().cpu().tolist())
+        return maskmem + self.uamp.memory_delta(r).to(maskmem.dtype)
 
-    def _encode_new_memory(self, current_vision_feats, feat_sizes, pred_masks_high_res, object_score_logits,
-                           is_mask_from_pts):
-        feats, pos = super()._encode_new_memory(current_vision_feats, feat_sizes, pred_masks_high_res,
-                                                object_score_logits, is_mask_from_pts)
-        ctx = self._uamp_ctx
-        if ctx is None or self.mode != "uamp": return feats, pos
-        dev = feats.device
-        kf_iou = 1. if ctx.get("kf_iou") is None else ctx["kf_iou"]
-        r = self.uamp.reliability_features(torch.tensor([ctx["pred_iou"]], device=dev), object_score_logits[:, 0],
-                                           torch.tensor([kf_iou], device=dev), ctx.get("U"), pred_masks_high_res)
-        ctx["select"] = float(self.uamp.select_logit(r)[0])
-        return feats + self.uamp.memory_delta(r).to(feats.dtype), pos
+    def record(self, ctx, out):
+        super().record(ctx, out)
+        prev = ctx.prev_state
+        prev.pop("feat", None); prev.pop("fused", None)   # only the next frame reads a frame's feature maps
+
+MODES = ("sam2", "samurai", "uamp")
+
+def memory_policy(mode:str,                  # "sam2", "samurai" or "uamp"
+                  model,                     # the SAM 2 the policy runs on (sizes fresh layers, checks trained ones)
+                  uamp:UAMP|None=None,       # trained layers for "uamp" (None: fresh ones, i.e. exactly SAM 2)
+                  kf_weight:float|None=None, # Kalman weight (None: SAMURAI's 0.25, or the layers' own)
+                  stable_frames:int=STABLE_FRAMES, # stable frames before the Kalman score re-ranks
+                 ) -> MemoryPolicy:
+    "The memory policy of a tracking mode."
+    if mode not in MODES: raise ValueError(f"unknown mode {mode!r}: use one of {MODES}")
+    if stable_frames < 1: raise ValueError(f"stable_frames={stable_frames}: it must be at least 1")
+    if mode == "sam2": return MemoryPolicy()
+    if model.memory_temporal_stride_for_eval != 1:
+        raise ValueError(f"mode {mode!r} needs memory_temporal_stride_for_eval=1 (the model has {model.memory_temporal_stride_for_eval})")
+    if mode == "samurai": return SamuraiPolicy(SAMURAI_KF_WEIGHT if kf_weight is None else kf_weight, stable_frames)
+    layers = (uamp if uamp is not None else UAMP.for_model(model)).to(model.device).eval()
+    if (layers.dim, layers.mem_dim) != (model.hidden_dim, model.mem_dim):
+        raise ValueError(f"UAMP layers for {layers.dim}/{layers.mem_dim} channels do not fit this SAM 2 "
+                         f"({model.hidden_dim}/{model.mem_dim})")
+    return UAMPPolicy(layers, kf_weight, stable_frames)
 
 # %% ../nbs/08_uamp.ipynb #f97549e7
-class UAMPPredictor(UAMPTracking, VideoPredictor):
-    "sam2nb's `VideoPredictor` with SAMURAI-style or UAMP tracking (`mode`), state kept per object and frame."
+class UAMPPredictor(VideoPredictor):
+    "sam2nb's `VideoPredictor` tracking with SAM 2's, SAMURAI's or UAMP's memory policy (`mode`)."
+    mode:str = "sam2"
     @classmethod
     def from_model(cls, model,              # a `SAM2Base` (from `load_model`/`tiny_model`)
                    mode:str="uamp",         # "sam2", "samurai" or "uamp"
@@ -411,15 +406,31 @@ class UAMPPredictor(UAMPTracking, VideoPredictor):
         "A predictor sharing `model`'s weights (nothing copied, `model` unchanged)."
         return super().from_model(model, **opts).uamp_setup(mode, uamp, kf_weight, stable_frames)
 
-def frame_info(state:dict, # an inference state of a `UAMPPredictor`
+    def uamp_setup(self, mode:str="uamp", uamp:UAMP|None=None, kf_weight:float|None=None,
+                   stable_frames:int=STABLE_FRAMES): # as in `from_model`
+        "Switch the tracking mode (the memory bank of an existing state is kept)."
+        self.use_policy(memory_policy(mode, self, uamp, kf_weight, stable_frames))
+        self.__dict__["mode"] = mode
+        return self
+
+    @property
+    def uamp(self) -> UAMP|None:
+        "The UAMP layers in \"uamp\" mode."
+        return getattr(self.policy, "uamp", None)
+
+_PER_OBJECT = ("pred_iou", "obj_score", "kf_score", "kf_iou", "select")
+
+def frame_info(state:dict, # an inference state of a `VideoPredictor` (any policy)
                frame_idx:int, # a frame whose outputs are still held
-              ) -> dict:      # {obj_id: the frame's UAMP state without its feature maps}
-    "What UAMP/SAMURAI recorded for each object on a frame (scores, Kalman IoU, memory frames, U)."
+              ) -> dict:      # {obj_id: the frame's record without its feature maps}
+    "What the memory policy recorded for each object on a frame (scores, Kalman IoU, memory frames, U)."
     info = {}
     for obj_idx, obj_id in enumerate(state["obj_ids"]):
         d = state["output_dict_per_obj"][obj_idx]
         out = d["non_cond_frame_outputs"].get(frame_idx) or d["cond_frame_outputs"].get(frame_idx) or {}
-        info[obj_id] = {k: v for k, v in (out.get("uamp") or {}).items() if k not in ("feat", "fused", "track", "reverse")}
+        rec = out.get("policy") or {}
+        info[obj_id] = {k: (v[0] if k in _PER_OBJECT else v) for k, v in rec.items() if k in _PER_OBJECT + ("memory",)}
+        if rec.get("u_logit") is not None: info[obj_id]["U"] = torch.sigmoid(rec["u_logit"])
     return info
 
 @torch.inference_mode()  # on a generator, torch enters the mode around each step, not while the caller holds a frame
@@ -461,67 +472,6 @@ def vos_video(root:str|Path, # a VOS-layout dataset with ground truth
     return dict(frames=frames, annotated=annotated, start=frames.index(annotated[0]), masks={o: ids == o for o in objs})
 
 # %% ../nbs/08_uamp.ipynb #47d6393b
-class UAMPClipHooks(ClipHooks):
-    "`forward_clip` hooks running UAMP on each tracked frame and keeping what its losses need (`frames[t]`)."
-    def __init__(self, model, # the frozen `SAM2Base`
-                 uamp:UAMP,   # the layers being trained
-                ):
-        self.model, self.uamp, self.frames, self._feat, self._pending, self._tracks = model, uamp, {}, None, None, None
-
-    @contextlib.contextmanager
-    def attached(self):
-        "Hook SAM 2's memory attention and memory encoder for the duration of the block."
-        renew_inference_tensors(self.model)  # before the hooks: a predictor may have cached RoPE tables
-        hs = [self.model.memory_attention.register_forward_pre_hook(self._grab_features, with_kwargs=True),
-              self.model.memory_encoder.register_forward_hook(self._add_reliability)]
-        try: yield self
-        finally:
-            for h in hs: h.remove()
-            self._feat = self._pending = self._tracks = None
-            self.frames = {}  # a clip's feature maps are not kept past its loss
-
-    def _grab_features(self, module, args, kwargs):
-        curr = kwargs.get("curr", args[0] if args else None)
-        self._feat = curr[-1] if isinstance(curr, (list, tuple)) else curr
-
-    def _add_reliability(self, module, args, output):
-        if self._pending is None: return None
-        r, self._pending = self._pending, None
-        return {**output, "vision_features": output["vision_features"] + self.uamp.memory_delta(r).to(output["vision_features"].dtype)}
-
-    def after_memory(self, t, pix, clip):
-        if t in clip.cond_frames or t in clip.correct_frames or self._feat is None: return pix
-        N, C, h, w = pix.shape
-        feat = self._feat.permute(1, 2, 0).reshape(N, C, h, w)
-        prev, ul, fused = self.frames.get(t - 1, {}), None, pix
-        if "fused" in prev:
-            ul = self.uamp.uncertainty(feat, prev["feat"], pix, prev["fused"], prev["mask"])
-            fused = self.uamp.fuse(pix, prev["fused"], torch.sigmoid(ul))
-        self.frames[t] = dict(feat=feat, fused=fused, u_logit=ul)
-        return fused
-
-    def after_heads(self, t, frame, clip):
-        if t == 0: self.frames = {k: v for k, v in self.frames.items() if k == 0 and "feat" in v}; self._pending = None
-        st = self.frames.setdefault(t, {})
-        st["mask"] = frame["low_res_masks"]
-        N = frame["masks"].shape[0]
-        if self._tracks is None or t == 0 or len(self._tracks) != N: self._tracks = [fresh_track() for _ in range(N)]
-        if frame["is_cond"] or t in clip.correct_frames or "feat" not in st:
-            self._tracks = [fresh_track() for _ in range(N)]
-            return frame
-        step, obj = frame["steps"][0], frame["object_score_logits"]
-        ious = step["ious"]
-        pred_iou = ious.gather(1, ious.argmax(1, keepdim=True))[:, 0]
-        kf_ious = []
-        for n in range(N):
-            boxes = mask_to_box((step["masks"][n] > 0) & (obj[n, 0] > 0))
-            _, self._tracks[n], _, kf_iou = kf_step(self._tracks[n], boxes, ious[n], kf_weight=0.)
-            kf_ious.append(1. if kf_iou is None else kf_iou)
-        u = None if st["u_logit"] is None else torch.sigmoid(st["u_logit"])
-        st["r"] = self._pending = self.uamp.reliability_features(pred_iou, obj[:, 0], torch.tensor(kf_ious, device=obj.device),
-                                                                 u, frame["masks"])
-        return frame
-
 UAMP_LOSS = dict(mask=1., uncertainty=1., reliability=1., coherence=1.)  # weights of the terms
 MASK_LOSS = dict(focal=20., dice=1., bce=0., iou=0., obj=0.)  # SAM 2's mask loss terms
 
@@ -533,8 +483,8 @@ def uamp_loss_weights(weights:dict|None=None, # overrides of `UAMP_LOSS`
     if unknown: raise ValueError(f"unknown UAMP loss terms {sorted(unknown)}: the terms are {list(UAMP_LOSS)}")
     return w
 
-def uamp_loss(out:dict,              # `forward_clip` output
-              hooks:UAMPClipHooks,   # the hooks that ran during that forward
+def uamp_loss(out:dict,              # `forward_clip` output, tracked with a `UAMPPolicy`
+              uamp:UAMP,             # the layers being trained (their selection head scores reliability)
               weights:dict|None=None, # overrides of `UAMP_LOSS` (mask, uncertainty, reliability, coherence)
              ) -> dict:
     "SAM 2's mask loss + uncertainty BCE + reliability BCE + temporal coherence: `loss` and each term."
@@ -544,14 +494,14 @@ def uamp_loss(out:dict,              # `forward_clip` output
     terms, counts = dict(uncertainty=zero, reliability=zero, coherence=zero), dict(uncertainty=0, reliability=0, coherence=0)
     def add(k, v): terms[k] = terms[k] + v; counts[k] += 1
     for t, frame in enumerate(out["frames"]):
-        st = hooks.frames.get(t, {})
+        st = frame["policy"]   # what `UAMPPolicy` recorded on the frame (nothing on prompted frames)
         if st.get("u_logit") is not None:  # U's target: where the object changed within each 16x16 cell
             ul = st["u_logit"]; k = y.shape[-1] // ul.shape[-1]
             target = (F.avg_pool2d((y[t] - y[t - 1]).abs()[:, None], k) > 0).float()
             add("uncertainty", F.binary_cross_entropy_with_logits(ul, target))
         if "r" in st:
             good = (mask_iou(frame["masks"], y[t][:, None])[:, 0] > 0.5).float()
-            add("reliability", F.binary_cross_entropy_with_logits(hooks.uamp.select_logit(st["r"]), good))
+            add("reliability", F.binary_cross_entropy_with_logits(uamp.select_logit(st["r"]), good))
         if t > 0 and not frame["is_cond"]:  # where the truth did not change, neither should the mask
             same = (y[t] == y[t - 1]).float()
             diff = (torch.sigmoid(frame["masks"][:, 0]) - torch.sigmoid(out["frames"][t - 1]["masks"][:, 0])).abs()
@@ -569,10 +519,8 @@ def clip_loss(model, uamp:UAMP, # the frozen SAM 2 and the UAMP layers
              ) -> dict:
     "The UAMP loss terms of one batch (mask prompt on frame 0), with gradients."
     uamp_loss_weights(loss_weights)   # a misspelt term fails here, not after a forward pass
-    hooks = UAMPClipHooks(model, uamp)
-    with hooks.attached():
-        out = forward_clip(model, batch, "mask", torch.Generator().manual_seed(seed), hooks=hooks)
-        return uamp_loss(out, hooks, loss_weights)
+    out = forward_clip(model, batch, "mask", torch.Generator().manual_seed(seed), policy=UAMPPolicy(uamp))
+    return uamp_loss(out, uamp, loss_weights)
 
 def feature_bytes(model, # a `SAM2Base`
                  ) -> int:
@@ -618,13 +566,12 @@ def train_uamp(model,                 # a `SAM2Base`; frozen here (requires_grad
         cache = FeatureCache(model, max_bytes=budget) if cache_fits(model, train_data, budget) else None
     model.uamp = uamp  # a submodule for the duration: the trainer optimises exactly these parameters
     try:
-        hooks = UAMPClipHooks(model, uamp)
         trainer = Trainer(model, train_data, out_dir=out_dir, steps=steps, lr=lr, vision_lr=None,
                           weight_decay=weight_decay, layer_decay=None, warmup=warmup, grad_clip=grad_clip,
-                          loss=lambda out, batch: uamp_loss(out, hooks, loss_weights), prompts="mask",
-                          cache=cache, hooks=hooks, **{"tensorboard": False, "save_weights": "trainable", **trainer_kwargs})
+                          loss=lambda out, batch: uamp_loss(out, uamp, loss_weights), prompts="mask",
+                          cache=cache, policy=UAMPPolicy(uamp), **{"tensorboard": False, "save_weights": "trainable", **trainer_kwargs})
         model.eval()  # the trainer switched it to train mode; SAM 2 is frozen, so it runs as at inference
-        with hooks.attached(): trainer.fit()
+        trainer.fit()
     finally:
         del model.uamp
         model.train(was_training)
