@@ -229,17 +229,23 @@ def _harvest(executed:Path, fig_dir:Path) -> tuple[list[str], int]:
             if "<table" in str(data.get("text/html", "")): tables += 1
     return figures, tables
 
-def _runnable(nb:Path, folder:Path) -> tuple[Path, list[int]]:
-    "The notebook to execute and the cells left out: without a CUDA device its `cuda` cells become comments, as `nbdev_test` skips them."
+def _runnable(nb:Path, folder:Path,
+              rehearse:bool=False, # a rehearsal: cells flagged `slow` (tests nbdev_test skips by default) are left out too
+             ) -> tuple[Path, list[int]]:
+    "The notebook to execute and the cells left out: `cuda` cells without a CUDA device, as `nbdev_test` skips them; `slow` ones in a rehearsal."
     import torch
     book = nbformat.read(str(nb), as_version=4)
-    gpu = [i for i, c in enumerate(book.cells) if c.cell_type == "code" and "cuda" in cell_flags(c.source)]
-    if not gpu or torch.cuda.is_available(): return nb, []
-    for i in gpu:
-        book.cells[i].source = ("# not run by sam2nb-run: this cell is flagged `cuda` and there is no CUDA device here\n"
+    def why(c):
+        flags = cell_flags(c.source) if c.cell_type == "code" else []
+        if "cuda" in flags and not torch.cuda.is_available(): return "it is flagged `cuda` and there is no CUDA device here"
+        if "slow" in flags and rehearse: return "it is flagged `slow` (a test) and this is a rehearsal"
+    left = {i: why(c) for i, c in enumerate(book.cells) if why(c)}
+    if not left: return nb, []
+    for i, reason in left.items():
+        book.cells[i].source = (f"# not run by sam2nb-run: {reason}\n"
                                 + "\n".join(f"# {line}" for line in book.cells[i].source.splitlines()))
     nbformat.write(book, str(folder/nb.name))
-    return folder/nb.name, gpu
+    return folder/nb.name, sorted(left)
 
 def run_notebook(nb:Path,          # the notebook to execute
                  out_dir:Path,     # the run's report folder
@@ -257,7 +263,7 @@ def run_notebook(nb:Path,          # the notebook to execute
     named = runner_inputs(nb, parameters)
     start, start_ns = time.time(), time.time_ns()
     with tempfile.TemporaryDirectory() as tmp, set_env(**{PUBLISH_ENV: str(log.resolve()), "IN_TEST": None}):  # the kernel inherits this environment
-        source, record["cells_not_run"] = _runnable(nb, Path(tmp))
+        source, record["cells_not_run"] = _runnable(nb, Path(tmp), bool(parameters.get("rehearse")))
         try:
             pm.execute_notebook(str(source), str(executed), parameters=parameters, cwd=str(nb.parent),
                                 kernel_name=kernel, progress_bar=False, execution_timeout=timeout)
@@ -375,7 +381,7 @@ def render_index(index:dict,        # a run's index (see `execute`)
                      f"{_num(r.get('train_step_s'))} | {_num(r.get('track_frame_s'))} | {_num(r.get('peak_ram_mb'), 6)} | "
                      f"{_num(r.get('peak_gpu_mb'), 6)} | {est} | {len(r['figures'])} | {r['tables']} |")
     gpu_only = [f"{r['notebook']} ({len(r['cells_not_run'])})" for r in recs if r.get("cells_not_run")]
-    if gpu_only: lines += ["", "Cells flagged `cuda` were not run (no CUDA device): " + ", ".join(gpu_only) + "."]
+    if gpu_only: lines += ["", "Cells not run (flagged `cuda` without a CUDA device, or `slow` in a rehearsal): " + ", ".join(gpu_only) + "."]
     if est := index.get("estimate"):
         lines += ["", f"**Estimated time of the full run: {duration(est['total_s'])}** ({est['note']})."]
     timings = [(r["notebook"], t) for r in recs for t in r.get("timings", [])]

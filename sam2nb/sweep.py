@@ -104,6 +104,7 @@ def run_combination(notebooks:list[Path], # the notebooks of one run
                     kernel:str="python3", timeout:int|None=None,
                     rerun:bool=False,     # run again even if a complete report is there
                     extra_args:list[str]=(), # more `sam2nb-run` options, e.g. ["--rehearse"]
+                    threads:int|None=None, # CPU threads of the run (its OMP_NUM_THREADS, unless the caller set one)
                    ) -> dict:
     "Run one combination as a `sam2nb-run` child process; returns its status and time."
     run_dir = Path(study_dir)/run_id
@@ -113,6 +114,7 @@ def run_combination(notebooks:list[Path], # the notebooks of one run
     with atomic_path(params_file) as tmp: tmp.write_text(yaml.safe_dump(params))
     env = dict(os.environ)
     if device and device.startswith("cuda:"): env["CUDA_VISIBLE_DEVICES"] = device.split(":", 1)[1]
+    if threads: env.setdefault("OMP_NUM_THREADS", str(threads))   # parallel runs share the cores instead of oversubscribing them
     start = time.time()
     proc = subprocess.run(_runner_command(notebooks, params_file, study_dir, run_id, kernel, timeout, extra_args),
                           capture_output=True, text=True, env=env)
@@ -200,7 +202,8 @@ def run_study(notebooks:list[Path],      # the notebooks each combination runs
         slot, (run_id, params) = item
         device = devices[slot % len(devices)] if devices else None
         print(f"[{run_id}] started", flush=True)
-        res = run_combination(notebooks, params, study_dir, run_id, device, kernel, timeout, rerun, extra_args)
+        res = run_combination(notebooks, params, study_dir, run_id, device, kernel, timeout, rerun, extra_args,
+                              threads=max(1, (os.cpu_count() or 1) // jobs))
         print(f"[{run_id}] {res['status']} in {res['seconds']} s" + (f": {res['error']}" if res.get("error") else ""), flush=True)
         return {**res, "params": params}
     with ThreadPoolExecutor(max_workers=jobs) as pool: rows = list(pool.map(one, enumerate(runs)))
