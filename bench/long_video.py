@@ -2,8 +2,9 @@
 
 Tiny SAM 2.1 model (random weights) at 256 px on CPU, one click on frame 0, forward propagation over
 100 and 1000 synthetic frames. Each configuration runs in its own subprocess so that RSS is its own:
-memory = peak RSS during init_state + propagation minus RSS once the model is loaded. Prints the
-ratios asked for in issue 5 and whether the masks are equal on every frame.
+memory = peak RSS during init_state + propagation minus RSS once the model is loaded. Prints sam2nb's
+memory growth with video length, its memory and time per frame against the official predictor (each
+with its target) and whether the masks are equal on every frame.
 
     OMP_NUM_THREADS=1 python bench/long_video.py [--frames 100 1000] [--size 256]
 """

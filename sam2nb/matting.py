@@ -35,7 +35,7 @@ ADAPTER_NAME = "default"
 
 def default_targets(model:nn.Module, # a SAM 2 model (`SAM2Base`)
                    ) -> list[str]:
-    "Name patterns of the layers seed 002 adapted: mask-decoder attention and MLPs, and the last memory-attention layer."
+    "Name patterns of the layers SAM 2 Matting adapted: mask-decoder attention and MLPs, and the last memory-attention layer."
     last = len(model.memory_attention.layers) - 1
     return [r"sam_mask_decoder\.transformer\..*\.(q_proj|k_proj|v_proj|out_proj)",
             r"sam_mask_decoder\.transformer\.layers\.\d+\.mlp\.layers\.\d+",
@@ -192,7 +192,7 @@ def coherence_loss(pred:torch.Tensor, # (T,...) predicted alpha of consecutive f
 
 def matting_loss(pred:torch.Tensor, # (T,N,1,H,W) predicted alpha in [0,1], frames in order
                  true:torch.Tensor, # (T,N,1,H,W) true alpha
-                 l1:float=1.0,      # weight of the L1 term (seed 002's only loss)
+                 l1:float=1.0,      # weight of the L1 term (SAM 2 Matting's only loss)
                  laplacian:float=0.0, # weight of the Laplacian-pyramid term
                  coherence:float=0.0, # weight of the temporal-coherence term
                 ) -> dict:
@@ -300,7 +300,7 @@ def clip_alphas(out:dict,   # the output of `sam2nb.train.forward_clip`
 
 class MattingLoss:
     "`matting_loss` on a `forward_clip` output, as the `Trainer`'s `loss=` callable."
-    def __init__(self, l1:float=1.0,        # weight of L1 on alpha (seed 002)
+    def __init__(self, l1:float=1.0,        # weight of L1 on alpha (SAM 2 Matting's loss)
                  laplacian:float=0.0,      # weight of the Laplacian-pyramid loss
                  coherence:float=0.0):     # weight of the temporal-coherence loss
         self.weights = dict(l1=l1, laplacian=laplacian, coherence=coherence)

@@ -268,7 +268,7 @@ def forward_clip(model,                   # a `SAM2Base` (train or eval mode)
 # %% ../nbs/06_train.ipynb #c607b988
 LOSS_PRESETS = {
     "official":   dict(focal=20., dice=1., bce=0., iou=1., obj=1.),   # SAM 2's training recipe
-    "focal_main": dict(focal=20., dice=1., bce=0., iou=1., obj=1.),   # seed 003's names for the same idea
+    "focal_main": dict(focal=20., dice=1., bce=0., iou=1., obj=1.),   # the surgical-video study's name for the same idea
     "dice_main":  dict(focal=1., dice=20., bce=0., iou=1., obj=1.),
     "equal":      dict(focal=1., dice=1., bce=1., iou=1., obj=1.),
 }

@@ -545,8 +545,8 @@ def train_uamp(model,                 # a `SAM2Base`; frozen here (requires_grad
                train_data,            # clips (`VOSDataset` items: images, masks, ...)
                uamp:UAMP|None=None,   # layers to train (None: fresh ones)
                steps:int=100,         # optimiser steps
-               lr:float=1e-4,         # seed 000: 1e-4 for the UAMP layers
-               weight_decay:float=1e-5, # seed 000
+               lr:float=1e-4,         # UAMP's default for its layers
+               weight_decay:float=1e-5, # UAMP's default
                warmup:float=0.1,      # warm-up fraction of the steps, then cosine
                loss_weights:dict|None=None, # overrides of `UAMP_LOSS`
                out_dir:str|Path="runs/uamp", # the trainer's logs and resume checkpoints
