@@ -324,30 +324,26 @@ def table(report:dict) -> str:
                 out.append(f"   section {n}: {secs[n]['status']} (budget {secs[n].get('budget_s')} s, ran {secs[n].get('seconds')} s)")
     def err(r):
         return r.get("unsupported") or r.get("skipped") or r.get("error")
-    rows = [r for n in ("predict_tiny", "vos_tiny", "predict_large") for r in secs.get(n, {}).get("results", [])]
+    def section(names, key, labels, line):
+        "One row per result of the named sections (its error, or `line(r)`), then their status lines."
+        for r in (r for n in names for r in secs.get(n, {}).get("results", [])):
+            e, name = err(r), labels.get(r.get(key), r.get(key))
+            out.append(f"{r['model']:6} {name:30} " + (e or line(r)))
+        status_lines(names)
     out.append(f"\nVideo predictor ({LABEL}): {S} px, {cfg['short']} synthetic {S}x{S} JPEG frames, one click on frame 0; "
                f"fps steady = frames {cfg['skip']}.. ; end-to-end = init (frame loading) + all frames; GPU MiB above the weights")
     out.append(f"{'model':6} {'predictor':30} {'init s':>7} {'fps steady':>11} {'fps e2e':>8} {'peak GPU MiB':>13} {'after init':>11}")
-    for r in rows:
-        e = err(r)
-        name = IMPLS.get(r.get("impl"), r.get("impl"))
-        if e: out.append(f"{r['model']:6} {name:30} {e}"); continue
-        out.append(f"{r['model']:6} {name:30} {fmt(r.get('init_s'), 2):>7} {fmt(r.get('fps_steady')):>11} "
-                   f"{fmt(r.get('fps_end_to_end')):>8} {fmt(r.get('peak_mib')):>13} {fmt(r.get('after_init_mib')):>11}"
-                   + (f"  (first pass, compiling: {r['first_pass_s']} s)" if "first_pass_s" in r else "")
-                   + (f"  [{r['stopped']}]" if r.get("stopped") else ""))
-    status_lines(("predict_tiny", "vos_tiny", "predict_large"))
-    rows = [r for n in ("train_tiny", "train_large") for r in secs.get(n, {}).get("results", [])]
+    section(("predict_tiny", "vos_tiny", "predict_large"), "impl", IMPLS, lambda r:
+            f"{fmt(r.get('init_s'), 2):>7} {fmt(r.get('fps_steady')):>11} {fmt(r.get('fps_end_to_end')):>8} "
+            f"{fmt(r.get('peak_mib')):>13} {fmt(r.get('after_init_mib')):>11}"
+            + (f"  (first pass, compiling: {r['first_pass_s']} s)" if "first_pass_s" in r else "")
+            + (f"  [{r['stopped']}]" if r.get("stopped") else ""))
     out.append(f"\nTraining ({LABEL}): {S} px, {cfg['clip']}-frame clips, batch 1, official prompt recipe and loss, AdamW, bf16 autocast; "
                "steps/s after one warm-up pass; peak GPU MiB = weights + grads + AdamW state + activations")
     out.append(f"{'model':6} {'mode':30} {'trainable':>12} {'steps/s':>8} {'s/step':>7} {'peak GPU MiB':>13}")
-    for r in rows:
-        e = err(r)
-        name = MODES.get(r.get("mode"), r.get("mode"))
-        if e: out.append(f"{r['model']:6} {name:30} {e}"); continue
-        out.append(f"{r['model']:6} {name:30} {r['trainable']:>12,} {fmt(r['steps_per_s'], 2):>8} {fmt(r['s_per_step'], 2):>7} "
-                   f"{fmt(r.get('peak_mib')):>13}   ({r['timed_steps']} timed steps)")
-    status_lines(("train_tiny", "train_large"))
+    section(("train_tiny", "train_large"), "mode", MODES, lambda r:
+            f"{r['trainable']:>12,} {fmt(r['steps_per_s'], 2):>8} {fmt(r['s_per_step'], 2):>7} "
+            f"{fmt(r.get('peak_mib')):>13}   ({r['timed_steps']} timed steps)")
     out.append(f"\nGPU memory against video length ({LABEL}): tiny, {S} px, default settings of each predictor "
                "(MiB above the weights; the long runs ran both predictors at the same time, so their fps are not comparable)")
     out.append(f"{'frames':>6} {'predictor':30} {'peak GPU MiB':>13} {'after init':>11} {'fps e2e':>8}  peak at frame")
