@@ -312,7 +312,7 @@ def checkpoint_path(name_or_path:str|Path, # an official name or a path to a .pt
         if f.exists(): return f
     return None
 
-# %% ../nbs/00_core.ipynb #9f9192e0
+# %% ../nbs/00_core.ipynb #4accebc9
 class CheckpointError(ValueError):
     "A checkpoint file that cannot be used: missing, unreadable, or of another architecture."
 
@@ -334,6 +334,7 @@ def load_checkpoint_file(path:str|Path,     # a file written with `torch.save`
     record_checkpoint(path, origin, what)
     return ckpt
 
+# %% ../nbs/00_core.ipynb #c20c83a1
 def _model_state(ckpt, path) -> dict:
     "The `model` state dict of a loaded SAM 2 checkpoint, or a clear error."
     if not isinstance(ckpt, dict) or "model" not in ckpt or not isinstance(ckpt["model"], dict):
@@ -352,6 +353,7 @@ def read_checkpoint(path:str|Path, # a `.pt` file written by SAM 2, sam2nb or `t
     record_checkpoint(path, origin, "SAM 2 model")
     return state_dict
 
+# %% ../nbs/00_core.ipynb #c9214f99
 _TRUNKS = {(96, 12): "tiny", (96, 16): "small", (112, 24): "base_plus", (144, 48): "large"}
 
 def guess_architecture(state_dict:dict, # a SAM 2 `model` state dict

@@ -11,17 +11,18 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from PIL import Image
 from pycocotools import mask as mask_utils
 
 from .core import atomic_path, record_input, recording
 
 # %% auto #0
-__all__ = ['DAVIS_PALETTE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'KINDS', 'AUG_DEFAULTS', 'ids_present', 'read_mask', 'write_mask',
-           'read_alpha', 'write_alpha', 'composite', 'read_trimap', 'read_image', 'write_image', 'rle_encode',
-           'rle_decode', 'normalize', 'check_video_name', 'frame_path', 'read_split', 'write_split', 'list_videos',
-           'list_frames', 'dataset_fingerprint', 'record_dataset', 'affine_matrix', 'warp', 'luma', 'colour_jitter',
-           'VOSDataset', 'collate']
+__all__ = ['DAVIS_PALETTE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'KINDS', 'AUG_DEFAULTS', 'open_image', 'ids_present', 'mask_ids',
+           'read_mask', 'write_mask', 'read_alpha', 'write_alpha', 'composite', 'read_trimap', 'read_image',
+           'write_image', 'rle_encode', 'rle_decode', 'normalize', 'check_video_name', 'frame_path', 'read_split',
+           'write_split', 'list_videos', 'list_frames', 'dataset_fingerprint', 'record_dataset', 'affine_matrix',
+           'warp', 'luma', 'colour_jitter', 'VOSDataset', 'collate', 'mix_seed', 'ClipSampler', 'EpochItems']
 
 # %% ../nbs/01_data.ipynb #08275303
 def _davis_palette() -> bytes:
@@ -37,7 +38,9 @@ def _davis_palette() -> bytes:
 DAVIS_PALETTE = _davis_palette()  # 768 bytes: RGB for indices 0..255
 
 # %% ../nbs/01_data.ipynb #ce61f437
-def _open_image(path, what="image"):
+def open_image(path:str|Path,  # an image file (JPEG or PNG)
+               what:str="image", # what the file is, for the error message ("mask", "alpha", ...)
+              ):
     "Open and fully decode an image file; a clear error naming the file when it cannot be read."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{what} file not found: {path}")
@@ -56,8 +59,10 @@ def ids_present(ids, # an id array: one mask (H,W) or a stack of them
     counts = cv2.calcHist([a.reshape(-1, a.shape[-1])], [0], None, [256], [0, 256]).ravel()
     return np.flatnonzero(counts).tolist()
 
-def _mask_ids(im, path):
-    "Object ids of a decoded mask image (see `read_mask`)."
+def mask_ids(im:Image.Image, # a decoded mask image (`open_image`)
+             path,           # its file, for the error message
+            ) -> np.ndarray:
+    "Object ids of a decoded mask image as `uint8` (H,W) (see `read_mask`)."
     if im.mode == "P": return np.array(im, dtype=np.uint8)
     if im.mode in ("L", "1"):
         a = np.array(im.convert("L"), dtype=np.uint8)
@@ -71,7 +76,8 @@ def _mask_ids(im, path):
 def read_mask(path:str|Path, # a palette PNG (value = object id) or a {0,255} greyscale PNG
              ) -> np.ndarray:
     "Object ids of a mask file as `uint8` (H,W); a {0,255} greyscale mask reads as object 1."
-    return _mask_ids(_open_image(path, "mask"), path)
+    return mask_ids(open_image(path, "mask"), path)
+
 
 # %% ../nbs/01_data.ipynb #16474ca5
 def _check_ids(ids, path):
@@ -98,7 +104,7 @@ def write_mask(path:str|Path, # the .png to write (parents are created)
 def read_alpha(path:str|Path, # an 8-bit (or 16-bit) greyscale alpha image
               ) -> np.ndarray:
     "An alpha matte as `float32` (H,W) in [0,1]."
-    im = _open_image(path, "alpha")
+    im = open_image(path, "alpha")
     if im.mode == "L": return np.array(im, dtype=np.float32) / 255.0
     if im.mode in ("I;16", "I;16B", "I"): return np.clip(np.array(im, dtype=np.float32) / 65535.0, 0, 1)
     if im.mode in ("RGB", "RGBA"):  # some sets store alpha as three identical channels
@@ -134,7 +140,7 @@ def composite(frames:np.ndarray,  # (T,H,W,3) or (H,W,3) uint8 RGB foreground fr
 def read_trimap(path:str|Path, # a greyscale, palette-index or grey RGB trimap image
                ) -> np.ndarray:
     "A trimap's pixel values as `uint8` (H,W) (which values are allowed is the caller's convention)."
-    im = _open_image(path, "trimap")
+    im = open_image(path, "trimap")
     if im.mode in ("L", "P"): return np.array(im, dtype=np.uint8)
     a = np.array(im.convert("RGB"))
     if not (a == a[..., :1]).all(): raise ValueError(f"trimap {path} is not grey: its colour channels differ")
@@ -144,7 +150,7 @@ def read_trimap(path:str|Path, # a greyscale, palette-index or grey RGB trimap i
 def read_image(path:str|Path, # a JPEG/PNG frame
               ) -> np.ndarray:
     "A frame as `uint8` RGB (H,W,3); a clear error naming the file when it cannot be read."
-    im = _open_image(path, "image")
+    im = open_image(path, "image")
     return np.array(im if im.mode == "RGB" else im.convert("RGB"), dtype=np.uint8)
 
 def write_image(path:str|Path,    # the .jpg (or .png) to write
@@ -194,7 +200,7 @@ def normalize(images:torch.Tensor, # (...,3,H,W) float in [0,1]
     std = torch.tensor(IMAGENET_STD, dtype=images.dtype, device=images.device).view(shape)
     return (images - mean) / std
 
-# %% ../nbs/01_data.ipynb #bbbcc1a1
+# %% ../nbs/01_data.ipynb #c59e5462
 KINDS = {"JPEGImages": ".jpg", "Annotations": ".png", "Alphas": ".png"}  # folder -> file suffix
 
 def check_video_name(name:str, # a video name from a listing or a source dataset
@@ -215,6 +221,7 @@ def frame_path(root:str|Path,        # the dataset root
     if kind not in KINDS: raise ValueError(f"unknown kind {kind!r}: use one of {list(KINDS)}")
     return Path(root)/kind/check_video_name(video)/f"{int(frame):05d}{KINDS[kind]}"
 
+# %% ../nbs/01_data.ipynb #5eede2ca
 def read_split(root:str|Path, # the dataset root
                split:str,     # split name: reads `<root>/ImageSets/<split>.txt`
               ) -> list[str]:
@@ -235,6 +242,7 @@ def write_split(root:str|Path, # the dataset root
     with atomic_path(path) as tmp: tmp.write_text(text)
     return path
 
+# %% ../nbs/01_data.ipynb #e2b8028c
 def list_videos(root:str|Path,     # the dataset root
                 split:str|None=None, # a split name, or None for every video in `JPEGImages/`
                ) -> list[str]:
@@ -358,7 +366,7 @@ def colour_jitter(x:torch.Tensor,  # (...,3,H,W) RGB in [0,1]; changed in place 
         if f > 1: x.clamp_(0, 1)  # a blend with f <= 1 stays in [0,1]
     return x
 
-# %% ../nbs/01_data.ipynb #2b347016
+# %% ../nbs/01_data.ipynb #fd1302ff
 class VOSDataset(torch.utils.data.Dataset):
     "Clips of `num_frames` frames with per-object binary masks (and alphas) from a VOS-layout dataset."
     def __init__(self,
@@ -391,28 +399,7 @@ class VOSDataset(torch.utils.data.Dataset):
         self.aug = {**AUG_DEFAULTS, **(aug or {})}
         if int(self.aug["affine_tries"]) < 0: raise ValueError(f"affine_tries must be >= 0, got {self.aug['affine_tries']}")
         self.has_alphas = (self.root/"Alphas").is_dir()
-        names = list_videos(self.root, split)
-        if videos is not None:
-            missing = set(videos) - set(names)
-            if missing: raise ValueError(f"videos {sorted(missing)} are not in split {split!r} of {self.root}")
-            names = [v for v in names if v in set(videos)]
-        if not names: raise ValueError(f"no videos in {self.root} (split {split!r})")
-        self.videos, self.frames = names, {}
-        span = self.span
-        for v in names:
-            if not (self.root/"JPEGImages"/v).is_dir():
-                raise FileNotFoundError(f"video {v!r} is listed but {self.root/'JPEGImages'/v} does not exist")
-            jpgs = set(list_frames(self.root, v))
-            fr = [f for f in list_frames(self.root, v, "Annotations") if f in jpgs]
-            if len(fr) < span:
-                raise ValueError(f"video {v!r} has {len(fr)} annotated frames ({len(jpgs)} images) but a clip of "
-                                 f"num_frames={num_frames} with stride={stride} needs {span}")
-            if self.has_alphas:
-                alph = set(list_frames(self.root, v, "Alphas"))
-                lost = [f for f in fr if f not in alph]
-                if lost: raise FileNotFoundError(f"alpha missing for video {v!r}: {frame_path(self.root, v, lost[0], 'Alphas')} "
-                                                 f"({len(lost)} of {len(fr)} frames have none)")
-            self.frames[v] = fr
+        self._index_videos(split, videos)
         record_dataset(self.root)  # the run's provenance (under sam2nb-run)
 
     @property
@@ -426,124 +413,164 @@ class VOSDataset(torch.utils.data.Dataset):
         return (f"VOSDataset({self.root}, {len(self.videos)} videos, {len(self)} samples, T={self.num_frames}, "
                 f"S={self.image_size}, O<={self.max_objects}, augment={self.augment}, alphas={self.has_alphas})")
 
-    def _resize(self, x, mode):
-        "(C,H,W) -> (C,S,S); `nearest-exact` keeps ids, bilinear is antialiased for downscaling."
-        if self.image_size is None: return x
-        s = (self.image_size, self.image_size)
-        if tuple(x.shape[-2:]) == s: return x
-        if mode == "bilinear": return F.interpolate(x[None], size=s, mode="bilinear", align_corners=False, antialias=True)[0]
-        return F.interpolate(x[None], size=s, mode=mode)[0]
-
-    def _objects(self, ids):
-        "Object ids present in an id map (background and void excluded)."
-        u = torch.unique(ids)
-        return [int(i) for i in u if i != 0 and (self.void_id is None or i != self.void_id)]
-
-    def __getitem__(self, index:int) -> dict:
-        if not 0 <= index < len(self): raise IndexError(f"index {index} out of range for {len(self)} samples")
-        rng = self.rng(index)
-        # the augmentation comes from a child generator: switching it on leaves the clip's frames and objects as they were
-        aug = self._draw_augmentation(rng.spawn(1)[0]) if self.augment else None
-        video = self.videos[index % len(self.videos)]
-        fr, root = self.frames[video], self.root
-        reverse = bool(rng.random() < self.reverse_prob)
-        raw = {}  # frame -> its id map, so that no mask file is read twice in a sample
-        def ids_of(f):
-            if f not in raw: raw[f] = read_mask(frame_path(root, video, f, "Annotations"))
-            return raw[f]
-        for start in rng.permutation(len(fr) - self.span + 1):
-            idx = list(range(start, start + self.span, self.stride))[::-1 if reverse else 1]
-            present = self._objects(self._resize(torch.from_numpy(ids_of(fr[idx[0]]))[None], "nearest-exact"))
-            if present: break
-            if self.empty_start == "raise":
-                raise ValueError(f"video {video!r}: the first sampled frame has no object "
-                                 f"({frame_path(root, video, fr[idx[0]], 'Annotations')}); use empty_start='resample'")
-        else:
-            raise ValueError(f"video {video!r}: no possible clip start has an object in its first frame "
-                             f"(checked {len(raw)} annotations at size {self.image_size})")
-        if len(present) > self.max_objects: present = sorted(rng.choice(present, self.max_objects, replace=False).tolist())
-        frame_ids = [fr[i] for i in idx]
-        m_aff = None  # the clip's affine, in pixels of its native frames
-        images, ids, alphas = [], [], []
-        for k, f in enumerate(frame_ids):
-            native = self._read(video, f, ids_of(f))
-            if aug is None: frame = self._to_tensors(*native)
-            elif k == 0:  # the first frame decides whether an affine keeps every chosen object (official RandomAffine)
-                h, w = native[1].shape
-                for p in aug["affines"]:
-                    m_aff = affine_matrix(w, h, **p)
-                    frame = self._to_tensors(*self._geometry(native, aug["flip"], m_aff))
-                    if set(present) <= set(self._objects(frame[1])): break
-                else: m_aff, frame = None, self._to_tensors(*self._geometry(native, aug["flip"], None))
-            else: frame = self._to_tensors(*self._geometry(native, aug["flip"], m_aff))
-            images.append(frame[0]); ids.append(frame[1])
-            if frame[2] is not None: alphas.append(frame[2])
-        images, ids = torch.stack(images), torch.stack(ids)
-        alphas = torch.stack(alphas) if self.has_alphas else None
-        if aug is not None: images = self._colour(images, aug)
-        obj = torch.tensor(present, dtype=torch.long)
-        out = dict(images=images.clamp_(0, 1).contiguous(),
-                   masks=ids == obj.to(torch.uint8).view(1, -1, 1, 1),
-                   video=video, frame_ids=torch.tensor(frame_ids, dtype=torch.long), obj_ids=obj)
-        if alphas is not None: out["alphas"] = alphas.clamp_(0, 1).contiguous()
-        return out
-
-    def _read(self, video, f, m):
-        "Frame `f` at its native size: RGB `uint8`, its id map `m`, its alpha (or None), sizes checked."
-        ipath = frame_path(self.root, video, f)
-        img, a = read_image(ipath), None
-        if m.shape != img.shape[:2]:
-            raise ValueError(f"mask {frame_path(self.root, video, f, 'Annotations')} is {m.shape[1]}x{m.shape[0]} "
-                             f"but its frame {ipath} is {img.shape[1]}x{img.shape[0]} (WxH)")
+# %% ../nbs/01_data.ipynb #b50b69ef
+@patch
+def _index_videos(self:VOSDataset, split, videos):
+    "The videos of `split` (restricted to `videos`) and their annotated frames, checked: every clip must fit and every frame have its alpha."
+    names = list_videos(self.root, split)
+    if videos is not None:
+        missing = set(videos) - set(names)
+        if missing: raise ValueError(f"videos {sorted(missing)} are not in split {split!r} of {self.root}")
+        names = [v for v in names if v in set(videos)]
+    if not names: raise ValueError(f"no videos in {self.root} (split {split!r})")
+    self.videos, self.frames = names, {}
+    span = self.span
+    for v in names:
+        if not (self.root/"JPEGImages"/v).is_dir():
+            raise FileNotFoundError(f"video {v!r} is listed but {self.root/'JPEGImages'/v} does not exist")
+        jpgs = set(list_frames(self.root, v))
+        fr = [f for f in list_frames(self.root, v, "Annotations") if f in jpgs]
+        if len(fr) < span:
+            raise ValueError(f"video {v!r} has {len(fr)} annotated frames ({len(jpgs)} images) but a clip of "
+                             f"num_frames={self.num_frames} with stride={self.stride} needs {span}")
         if self.has_alphas:
-            apath = frame_path(self.root, video, f, "Alphas")
-            a = read_alpha(apath)
-            if a.shape != img.shape[:2]:
-                raise ValueError(f"alpha {apath} is {a.shape[1]}x{a.shape[0]} but its frame {ipath} is "
-                                 f"{img.shape[1]}x{img.shape[0]} (WxH)")
-        return img, m, a
+            alph = set(list_frames(self.root, v, "Alphas"))
+            lost = [f for f in fr if f not in alph]
+            if lost: raise FileNotFoundError(f"alpha missing for video {v!r}: {frame_path(self.root, v, lost[0], 'Alphas')} "
+                                             f"({len(lost)} of {len(fr)} frames have none)")
+        self.frames[v] = fr
 
-    def _to_tensors(self, img, m, a):
-        "Native arrays -> resized (3,S,S) float image, (1,S,S) ids, (1,S,S) alpha or None."
-        t = lambda x: torch.from_numpy(np.ascontiguousarray(x))
-        return (self._resize(t(img).permute(2, 0, 1).float().div_(255), "bilinear"), self._resize(t(m)[None], "nearest-exact"),
-                None if a is None else self._resize(t(a)[None], "bilinear"))
+# %% ../nbs/01_data.ipynb #a43594b4
+@patch
+def _resize(self:VOSDataset, x, mode):
+    "(C,H,W) -> (C,S,S); `nearest-exact` keeps ids, bilinear is antialiased for downscaling."
+    if self.image_size is None: return x
+    s = (self.image_size, self.image_size)
+    if tuple(x.shape[-2:]) == s: return x
+    if mode == "bilinear": return F.interpolate(x[None], size=s, mode="bilinear", align_corners=False, antialias=True)[0]
+    return F.interpolate(x[None], size=s, mode=mode)[0]
 
-    def _geometry(self, native, flip, m_aff):
-        "Flip, then the affine `m_aff` (or none): images bilinear with the fill, ids nearest, alphas bilinear."
-        img, m, a = native
-        if flip: img, m, a = img[:, ::-1], m[:, ::-1], None if a is None else a[:, ::-1]
-        if m_aff is None: return img, m, a
-        return (warp(img, m_aff, fill=tuple(float(v) for v in self.aug["fill"])), warp(m, m_aff, nearest=True),
-                None if a is None else warp(a, m_aff))
+@patch
+def _objects(self:VOSDataset, ids):
+    "Object ids present in an id map (background and void excluded)."
+    u = torch.unique(ids)
+    return [int(i) for i in u if i != 0 and (self.void_id is None or i != self.void_id)]
 
-    def _draw_augmentation(self, g):
-        "Every random choice of one clip's augmentation, in the official order (flip, affine, jitter, grey, per-frame jitter)."
-        a = self.aug
-        def jitter(b, c, s, hue):  # torchvision ColorJitter.get_params: a random order of the four ops, then the factors
-            return (g.permutation(4).tolist(), [float(g.uniform(max(0.0, 1 - b), 1 + b)), float(g.uniform(max(0.0, 1 - c), 1 + c)),
-                                                float(g.uniform(max(0.0, 1 - s), 1 + s)), float(g.uniform(-hue, hue))])
-        flip = bool(g.random() < a["hflip"])
-        affines = [dict(angle=float(g.uniform(-a["degrees"], a["degrees"])), shear=float(g.uniform(-a["shear"], a["shear"])),
-                        translate=(float(g.uniform(-a["translate"], a["translate"])), float(g.uniform(-a["translate"], a["translate"]))),
-                        scale=float(g.uniform(*a["scale"]))) for _ in range(int(a["affine_tries"]))]
-        clip_jitter = jitter(a["brightness"], a["contrast"], a["saturation"], a["hue"])
-        grey = bool(g.random() < a["grayscale"])
-        frame_jitter = [jitter(a["frame_brightness"], a["frame_contrast"], a["frame_saturation"], a["frame_hue"])
-                        for _ in range(self.num_frames)]
-        return dict(flip=flip, affines=affines, clip_jitter=clip_jitter, grayscale=grey, frame_jitter=frame_jitter)
+# %% ../nbs/01_data.ipynb #f260a8aa
+@patch
+def __getitem__(self:VOSDataset, index:int) -> dict:
+    if not 0 <= index < len(self): raise IndexError(f"index {index} out of range for {len(self)} samples")
+    rng = self.rng(index)
+    # the augmentation comes from a child generator: switching it on leaves the clip's frames and objects as they were
+    aug = self._draw_augmentation(rng.spawn(1)[0]) if self.augment else None
+    video = self.videos[index % len(self.videos)]
+    fr, root = self.frames[video], self.root
+    reverse = bool(rng.random() < self.reverse_prob)
+    raw = {}  # frame -> its id map, so that no mask file is read twice in a sample
+    def ids_of(f):
+        if f not in raw: raw[f] = read_mask(frame_path(root, video, f, "Annotations"))
+        return raw[f]
+    for start in rng.permutation(len(fr) - self.span + 1):
+        idx = list(range(start, start + self.span, self.stride))[::-1 if reverse else 1]
+        present = self._objects(self._resize(torch.from_numpy(ids_of(fr[idx[0]]))[None], "nearest-exact"))
+        if present: break
+        if self.empty_start == "raise":
+            raise ValueError(f"video {video!r}: the first sampled frame has no object "
+                             f"({frame_path(root, video, fr[idx[0]], 'Annotations')}); use empty_start='resample'")
+    else:
+        raise ValueError(f"video {video!r}: no possible clip start has an object in its first frame "
+                         f"(checked {len(raw)} annotations at size {self.image_size})")
+    if len(present) > self.max_objects: present = sorted(rng.choice(present, self.max_objects, replace=False).tolist())
+    frame_ids = [fr[i] for i in idx]
+    m_aff = None  # the clip's affine, in pixels of its native frames
+    images, ids, alphas = [], [], []
+    for k, f in enumerate(frame_ids):
+        native = self._read(video, f, ids_of(f))
+        if aug is None: frame = self._to_tensors(*native)
+        elif k == 0:  # the first frame decides whether an affine keeps every chosen object (official RandomAffine)
+            h, w = native[1].shape
+            for p in aug["affines"]:
+                m_aff = affine_matrix(w, h, **p)
+                frame = self._to_tensors(*self._geometry(native, aug["flip"], m_aff))
+                if set(present) <= set(self._objects(frame[1])): break
+            else: m_aff, frame = None, self._to_tensors(*self._geometry(native, aug["flip"], None))
+        else: frame = self._to_tensors(*self._geometry(native, aug["flip"], m_aff))
+        images.append(frame[0]); ids.append(frame[1])
+        if frame[2] is not None: alphas.append(frame[2])
+    images, ids = torch.stack(images), torch.stack(ids)
+    alphas = torch.stack(alphas) if self.has_alphas else None
+    if aug is not None: images = self._colour(images, aug)
+    obj = torch.tensor(present, dtype=torch.long)
+    out = dict(images=images.clamp_(0, 1).contiguous(),
+               masks=ids == obj.to(torch.uint8).view(1, -1, 1, 1),
+               video=video, frame_ids=torch.tensor(frame_ids, dtype=torch.long), obj_ids=obj)
+    if alphas is not None: out["alphas"] = alphas.clamp_(0, 1).contiguous()
+    return out
 
-    def augmentation(self, index:int) -> dict|None:
-        "The augmentation drawn for sample `index` in the current epoch (None when `augment=False`)."
-        if not self.augment: return None
-        return self._draw_augmentation(self.rng(index).spawn(1)[0])
+# %% ../nbs/01_data.ipynb #59e99227
+@patch
+def _read(self:VOSDataset, video, f, m):
+    "Frame `f` at its native size: RGB `uint8`, its id map `m`, its alpha (or None), sizes checked."
+    ipath = frame_path(self.root, video, f)
+    img, a = read_image(ipath), None
+    if m.shape != img.shape[:2]:
+        raise ValueError(f"mask {frame_path(self.root, video, f, 'Annotations')} is {m.shape[1]}x{m.shape[0]} "
+                         f"but its frame {ipath} is {img.shape[1]}x{img.shape[0]} (WxH)")
+    if self.has_alphas:
+        apath = frame_path(self.root, video, f, "Alphas")
+        a = read_alpha(apath)
+        if a.shape != img.shape[:2]:
+            raise ValueError(f"alpha {apath} is {a.shape[1]}x{a.shape[0]} but its frame {ipath} is "
+                             f"{img.shape[1]}x{img.shape[0]} (WxH)")
+    return img, m, a
 
-    def _colour(self, images, aug):
-        "Clip jitter, greyscale, then per-frame jitter on (T,3,S,S) images in [0,1]."
-        images = colour_jitter(images, *aug["clip_jitter"])
-        if aug["grayscale"]: images = luma(images).expand_as(images).contiguous()
-        for t, (order, factors) in enumerate(aug["frame_jitter"]): images[t:t + 1] = colour_jitter(images[t:t + 1], order, factors)
-        return images
+@patch
+def _to_tensors(self:VOSDataset, img, m, a):
+    "Native arrays -> resized (3,S,S) float image, (1,S,S) ids, (1,S,S) alpha or None."
+    t = lambda x: torch.from_numpy(np.ascontiguousarray(x))
+    return (self._resize(t(img).permute(2, 0, 1).float().div_(255), "bilinear"), self._resize(t(m)[None], "nearest-exact"),
+            None if a is None else self._resize(t(a)[None], "bilinear"))
+
+@patch
+def _geometry(self:VOSDataset, native, flip, m_aff):
+    "Flip, then the affine `m_aff` (or none): images bilinear with the fill, ids nearest, alphas bilinear."
+    img, m, a = native
+    if flip: img, m, a = img[:, ::-1], m[:, ::-1], None if a is None else a[:, ::-1]
+    if m_aff is None: return img, m, a
+    return (warp(img, m_aff, fill=tuple(float(v) for v in self.aug["fill"])), warp(m, m_aff, nearest=True),
+            None if a is None else warp(a, m_aff))
+
+# %% ../nbs/01_data.ipynb #27af62ab
+@patch
+def _draw_augmentation(self:VOSDataset, g):
+    "Every random choice of one clip's augmentation, in the official order (flip, affine, jitter, grey, per-frame jitter)."
+    a = self.aug
+    def jitter(b, c, s, hue):  # torchvision ColorJitter.get_params: a random order of the four ops, then the factors
+        return (g.permutation(4).tolist(), [float(g.uniform(max(0.0, 1 - b), 1 + b)), float(g.uniform(max(0.0, 1 - c), 1 + c)),
+                                            float(g.uniform(max(0.0, 1 - s), 1 + s)), float(g.uniform(-hue, hue))])
+    flip = bool(g.random() < a["hflip"])
+    affines = [dict(angle=float(g.uniform(-a["degrees"], a["degrees"])), shear=float(g.uniform(-a["shear"], a["shear"])),
+                    translate=(float(g.uniform(-a["translate"], a["translate"])), float(g.uniform(-a["translate"], a["translate"]))),
+                    scale=float(g.uniform(*a["scale"]))) for _ in range(int(a["affine_tries"]))]
+    clip_jitter = jitter(a["brightness"], a["contrast"], a["saturation"], a["hue"])
+    grey = bool(g.random() < a["grayscale"])
+    frame_jitter = [jitter(a["frame_brightness"], a["frame_contrast"], a["frame_saturation"], a["frame_hue"])
+                    for _ in range(self.num_frames)]
+    return dict(flip=flip, affines=affines, clip_jitter=clip_jitter, grayscale=grey, frame_jitter=frame_jitter)
+
+@patch
+def augmentation(self:VOSDataset, index:int) -> dict|None:
+    "The augmentation drawn for sample `index` in the current epoch (None when `augment=False`)."
+    if not self.augment: return None
+    return self._draw_augmentation(self.rng(index).spawn(1)[0])
+
+@patch
+def _colour(self:VOSDataset, images, aug):
+    "Clip jitter, greyscale, then per-frame jitter on (T,3,S,S) images in [0,1]."
+    images = colour_jitter(images, *aug["clip_jitter"])
+    if aug["grayscale"]: images = luma(images).expand_as(images).contiguous()
+    for t, (order, factors) in enumerate(aug["frame_jitter"]): images[t:t + 1] = colour_jitter(images[t:t + 1], order, factors)
+    return images
 
 # %% ../nbs/01_data.ipynb #5f12f299
 def collate(samples:list[dict], # `VOSDataset` samples
@@ -566,3 +593,58 @@ def collate(samples:list[dict], # `VOSDataset` samples
                videos=[s["video"] for s in samples])
     if all("alphas" in s for s in samples): out["alphas"] = torch.stack([s["alphas"] for s in samples])
     return out
+
+# %% ../nbs/01_data.ipynb #4a5d8af3
+def mix_seed(*xs:int) -> int:
+    "A 63-bit seed from integers (a simple, stable FNV-style hash): per-epoch, per-step and per-clip generators."
+    h = 1469598103934665603
+    for x in xs: h = ((h ^ (int(x) & 0xFFFFFFFFFFFF)) * 1099511628211) % (1 << 63)
+    return h
+
+# %% ../nbs/01_data.ipynb #eb3fe5b5
+class ClipSampler:
+    "The clips of micro-batch m as `(epoch, index)` pairs, for one process; iterating gives micro-batches `start`..`stop`-1."
+    def __init__(self, n:int,           # clips in the dataset
+                 batch_size:int=1,      # clips per process per micro-batch
+                 seed:int=0,            # seed of every epoch's permutation
+                 num_replicas:int=1,    # processes sharing each micro-batch
+                 rank:int=0,            # this process
+                 start:int=0,           # the first micro-batch to iterate
+                 stop:int|None=None,    # one past the last (None: `per_epoch`, one epoch)
+                ):
+        if n < 1: raise ValueError("ClipSampler needs a dataset with at least one clip")
+        self.n, self.batch_size, self.seed, self.num_replicas, self.rank = n, batch_size, seed, num_replicas, rank
+        # micro-batches per epoch: a partial last global batch is dropped (every process takes full batches)
+        self.per_epoch = max(n // (batch_size * num_replicas), 1)
+        self.start, self.stop = start, self.per_epoch if stop is None else stop
+        self._perm = (None, None)   # (epoch, its permutation): kept while the epoch is read
+
+    def permutation(self, epoch:int) -> list[int]:
+        "The shuffled clip indices of `epoch`."
+        if self._perm[0] != epoch:
+            g = torch.Generator().manual_seed(mix_seed(self.seed, epoch))
+            self._perm = (epoch, torch.randperm(self.n, generator=g).tolist())
+        return self._perm[1]
+
+    def batch(self, micro:int) -> list[tuple[int, int]]:
+        "This process's `(epoch, index)` pairs of micro-batch `micro`."
+        epoch, k = divmod(micro, self.per_epoch)
+        start = (k * self.num_replicas + self.rank) * self.batch_size
+        return [(epoch, i) for i in self.permutation(epoch)[start:start + self.batch_size]]
+
+    def __iter__(self): return (self.batch(m) for m in range(self.start, self.stop))
+    def __len__(self): return max(self.stop - self.start, 0)
+
+    def resume(self, start:int, stop:int) -> ClipSampler:
+        "The same order, from micro-batch `start` to `stop`."
+        return ClipSampler(self.n, self.batch_size, self.seed, self.num_replicas, self.rank, start, stop)
+
+# %% ../nbs/01_data.ipynb #d43c8a89
+class EpochItems(torch.utils.data.Dataset):
+    "A dataset addressed by `(epoch, index)` (what `ClipSampler` yields): one with `set_epoch` (`VOSDataset`) draws that epoch's clip."
+    def __init__(self, ds): self.ds = ds   # the dataset to read
+    def __len__(self): return len(self.ds)
+    def __getitem__(self, key:tuple[int, int]):
+        epoch, i = key
+        if hasattr(self.ds, "set_epoch"): self.ds.set_epoch(epoch)
+        return self.ds[i]

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+import pandas as pd
+from fastcore.basics import patch, patch_to
 from torch import nn
 from peft import LoraConfig, inject_adapter_in_model, get_peft_model_state_dict, set_peft_model_state_dict
 from peft.tuners.tuners_utils import BaseTunerLayer
@@ -18,7 +20,11 @@ from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 
 from .core import atomic_dir, seeded
-from .train import count_trainable, mask_to_box
+from .train import Callback, Trainer, count_trainable
+from .prompts import mask_to_box
+from .predict import VideoPredictor
+from .convert import render_synthetic_video
+from .metrics import evaluate_matting
 from .tracker import MemoryPolicy
 from .data import composite, read_alpha, read_image, read_mask, write_alpha, write_image   # compositing lives with the alpha I/O
 from .viz import write_video
@@ -27,8 +33,8 @@ from .viz import write_video
 __all__ = ['ADAPTER_NAME', 'ADAPTER_CONFIG', 'ADAPTER_WEIGHTS', 'MATTING_METRICS', 'MATTING_UNITS', 'default_targets',
            'match_targets', 'has_adapter', 'add_lora', 'trainable_share', 'save_adapter', 'load_adapter', 'merge',
            'laplacian_pyramid', 'laplacian_loss', 'coherence_loss', 'matting_loss', 'SoftAlphaMemory',
-           'MattingPredictor', 'clip_alphas', 'MattingLoss', 'base_weights', 'feature_cache_mb', 'train_matting',
-           'matting_split', 'make_videomatte_source', 'first_frame_prompt', 'evaluate_models']
+           'MattingPredictor', 'clip_alphas', 'MattingLoss', 'base_weights', 'feature_cache_mb', 'LoRAMatting',
+           'train_matting', 'matting_split', 'make_videomatte_source', 'first_frame_prompt', 'evaluate_models']
 
 # %% ../nbs/07_lora_matting.ipynb #00d52ff7
 ADAPTER_NAME = "default"
@@ -90,7 +96,7 @@ def trainable_share(model:nn.Module) -> dict:
     n, total = count_trainable(model), sum(p.numel() for p in model.parameters())
     return dict(trainable=n, total=total, share=n / total)
 
-# %% ../nbs/07_lora_matting.ipynb #861f895f
+# %% ../nbs/07_lora_matting.ipynb #9fe710f0
 ADAPTER_CONFIG, ADAPTER_WEIGHTS = "adapter_config.json", "adapter_model.safetensors"
 
 def save_adapter(model:nn.Module, # a model with an adapter from `add_lora` or `load_adapter`
@@ -107,6 +113,7 @@ def save_adapter(model:nn.Module, # a model with an adapter from `add_lora` or `
                   metadata={"format": "pt", "sam2nb_config": str(getattr(model, "sam2nb_config", ""))})
     return path
 
+# %% ../nbs/07_lora_matting.ipynb #eb55f8b0
 def load_adapter(base_model:nn.Module, # a SAM 2 model without adapter; modified in place and returned
                  path:str|Path,        # a folder written by `save_adapter` (or peft's `save_pretrained`)
                  check_config:bool=True, # refuse an adapter trained on another SAM 2 config (tiny vs large, ...)
@@ -138,6 +145,7 @@ def load_adapter(base_model:nn.Module, # a SAM 2 model without adapter; modified
                          f"{missing[:3]}, {len(result.unexpected_keys)} unexpected {result.unexpected_keys[:3]}")
     return base_model
 
+# %% ../nbs/07_lora_matting.ipynb #17ef8fe3
 def merge(model:nn.Module,    # a model with an adapter
           inplace:bool=False, # True: merge into `model` itself; False: into a copy, `model` keeps its adapter
          ) -> nn.Module:
@@ -156,8 +164,8 @@ def merge(model:nn.Module,    # a model with an adapter
     for p in model.parameters(): p.requires_grad_(True)
     return model
 
-# %% ../nbs/07_lora_matting.ipynb #3406b01f
-def _gauss5(x): 
+# %% ../nbs/07_lora_matting.ipynb #7c7c6436
+def _gauss5(x):
     k = torch.tensor([1., 4., 6., 4., 1.], device=x.device, dtype=x.dtype)
     k = torch.outer(k, k) / 256
     return F.conv2d(F.pad(x, (2, 2, 2, 2), mode="reflect"), k[None, None])
@@ -174,6 +182,7 @@ def laplacian_pyramid(x:torch.Tensor, # (N,1,H,W) images
         x = down
     return bands + [x]
 
+# %% ../nbs/07_lora_matting.ipynb #7a147e20
 def laplacian_loss(pred:torch.Tensor, # (...,H,W) predicted alpha
                    true:torch.Tensor, # (...,H,W) true alpha, same shape
                    levels:int=5,      # pyramid levels
@@ -210,12 +219,11 @@ class SoftAlphaMemory(MemoryPolicy):
     "Matting's memory: every frame is remembered by its soft alpha `sigmoid(logits)`, clicked frames included."
     binarize_clicked = False
 
-# %% ../nbs/07_lora_matting.ipynb #1665726d
+# %% ../nbs/07_lora_matting.ipynb #b0fd7219
 class MattingPredictor:
     "Per-frame alpha mattes of one prompted object, from SAM 2's video predictor with soft memory."
     def __init__(self, model:nn.Module, # a SAM 2 model, with or without adapter (or merged)
                  **opts):               # more `VideoPredictor.from_model` options
-        from sam2nb.predict import VideoPredictor
         opts = {"fill_hole_area": 0, "policy": SoftAlphaMemory(), **opts}
         self.model, self.predictor = model, VideoPredictor.from_model(model, **opts)
 
@@ -237,52 +245,59 @@ class MattingPredictor:
             for t, _, logits in p.propagate_in_video(state, start_frame_idx=frame_idx, reverse=reverse):
                 yield t, torch.sigmoid(logits[0, 0].float()).cpu().numpy()
 
-    def predict(self, video, mask=None, box=None, points=None, labels=None, frame_idx:int=0) -> np.ndarray:
-        "Alpha (T,H,W) float32 in [0,1] at the video's resolution (arguments as in `track`)."
-        alphas = None
-        for t, a in self.track(video, mask, box, points, labels, frame_idx):
-            if alphas is None: alphas = np.zeros((self.num_frames, *a.shape), np.float32)
-            alphas[t] = a
-        return alphas
+# %% ../nbs/07_lora_matting.ipynb #e1db7b14
+@patch
+def predict(self:MattingPredictor, video, mask=None, box=None, points=None, labels=None, frame_idx:int=0) -> np.ndarray:
+    "Alpha (T,H,W) float32 in [0,1] at the video's resolution (arguments as in `track`)."
+    alphas = None
+    for t, a in self.track(video, mask, box, points, labels, frame_idx):
+        if alphas is None: alphas = np.zeros((self.num_frames, *a.shape), np.float32)
+        alphas[t] = a
+    return alphas
 
-    def save_alphas(self, alphas,            # (T,H,W) alpha in [0,1], or the `(t, alpha)` pairs `track` yields
-                    out_dir:str|Path,        # folder for the 8-bit PNGs
-                    names:list|None=None,    # file stems; None: the frame names of the last `track` (else 00000, ...)
-                   ) -> list[Path]:
-        "Write each frame's alpha as an 8-bit PNG (`sam2nb.data.write_alpha`), named like its frame; the paths in frame order."
-        if isinstance(alphas, np.ndarray):
-            names = names or getattr(self, "frame_names", None) or [f"{t:05d}" for t in range(len(alphas))]
-            if len(names) != len(alphas): raise ValueError(f"{len(alphas)} alphas but {len(names)} names")
-            alphas = enumerate(alphas)
-        written = {}
-        for t, a in alphas:   # `track` is lazy: its frame names exist once it has started
-            written[t] = write_alpha(Path(out_dir)/f"{(names or self.frame_names)[t]}.png", a)
-        return [written[t] for t in sorted(written)]
+# %% ../nbs/07_lora_matting.ipynb #b83c9505
+@patch
+def save_alphas(self:MattingPredictor, alphas,            # (T,H,W) alpha in [0,1], or the `(t, alpha)` pairs `track` yields
+                out_dir:str|Path,        # folder for the 8-bit PNGs
+                names:list|None=None,    # file stems; None: the frame names of the last `track` (else 00000, ...)
+               ) -> list[Path]:
+    "Write each frame's alpha as an 8-bit PNG (`sam2nb.data.write_alpha`), named like its frame; the paths in frame order."
+    if isinstance(alphas, np.ndarray):
+        names = names or getattr(self, "frame_names", None) or [f"{t:05d}" for t in range(len(alphas))]
+        if len(names) != len(alphas): raise ValueError(f"{len(alphas)} alphas but {len(names)} names")
+        alphas = enumerate(alphas)
+    written = {}
+    for t, a in alphas:   # `track` is lazy: its frame names exist once it has started
+        written[t] = write_alpha(Path(out_dir)/f"{(names or self.frame_names)[t]}.png", a)
+    return [written[t] for t in sorted(written)]
 
-    @staticmethod
-    def save_composite(frames,                  # (T,H,W,3) uint8 RGB, a list of frames or frame files, or a `FrameSource`
-                       alphas,                  # (T,H,W) alpha in [0,1], or a list of alphas or alpha PNG files
-                       path:str|Path,           # the .mp4 to write
-                       background=(0, 177, 64), # an RGB colour or (H,W,3) image
-                       fps:float=12,            # frames per second
-                      ) -> Path:
-        "The object composited over a new background, as an mp4 (files are read one frame at a time)."
-        if len(frames) != len(alphas): raise ValueError(f"{len(frames)} frames but {len(alphas)} alphas")
-        def frame(t): return frames.frame(t) if hasattr(frames, "frame") else read_image(frames[t]) if isinstance(frames[t], (str, Path)) else frames[t]
-        def alpha(t): return read_alpha(alphas[t]) if isinstance(alphas[t], (str, Path)) else alphas[t]
-        return write_video(path, (composite(frame(t), alpha(t), background) for t in range(len(alphas))), fps=fps)
+# %% ../nbs/07_lora_matting.ipynb #f778eb11
+@patch_to(MattingPredictor, static_method=True)
+def save_composite(frames,                  # (T,H,W,3) uint8 RGB, a list of frames or frame files, or a `FrameSource`
+                   alphas,                  # (T,H,W) alpha in [0,1], or a list of alphas or alpha PNG files
+                   path:str|Path,           # the .mp4 to write
+                   background=(0, 177, 64), # an RGB colour or (H,W,3) image
+                   fps:float=12,            # frames per second
+                  ) -> Path:
+    "The object composited over a new background, as an mp4 (files are read one frame at a time)."
+    if len(frames) != len(alphas): raise ValueError(f"{len(frames)} frames but {len(alphas)} alphas")
+    def frame(t): return frames.frame(t) if hasattr(frames, "frame") else read_image(frames[t]) if isinstance(frames[t], (str, Path)) else frames[t]
+    def alpha(t): return read_alpha(alphas[t]) if isinstance(alphas[t], (str, Path)) else alphas[t]
+    return write_video(path, (composite(frame(t), alpha(t), background) for t in range(len(alphas))), fps=fps)
 
-    def save_matte(self, video,                # a folder of frames or an mp4 (see `track`)
-                   out_dir:str|Path,           # alphas go to out_dir/alphas, the composite to out_dir/composite.mp4
-                   background=(0, 177, 64),    # an RGB colour or (H,W,3) image
-                   fps:float=12,               # frames per second of the mp4
-                   **prompt,                   # mask=, box= or points=/labels= (and frame_idx=), as in `track`
-                  ) -> tuple[list[Path], Path]:
-        "Track a whole video into alpha PNGs and a composite mp4, frame by frame (memory does not grow with its length)."
-        paths = self.save_alphas(self.track(video, **prompt), Path(out_dir)/"alphas")
-        return paths, self.save_composite(self.frames, paths, Path(out_dir)/"composite.mp4", background, fps)
+# %% ../nbs/07_lora_matting.ipynb #fe487d10
+@patch
+def save_matte(self:MattingPredictor, video,                # a folder of frames or an mp4 (see `track`)
+               out_dir:str|Path,           # alphas go to out_dir/alphas, the composite to out_dir/composite.mp4
+               background=(0, 177, 64),    # an RGB colour or (H,W,3) image
+               fps:float=12,               # frames per second of the mp4
+               **prompt,                   # mask=, box= or points=/labels= (and frame_idx=), as in `track`
+              ) -> tuple[list[Path], Path]:
+    "Track a whole video into alpha PNGs and a composite mp4, frame by frame (memory does not grow with its length)."
+    paths = self.save_alphas(self.track(video, **prompt), Path(out_dir)/"alphas")
+    return paths, self.save_composite(self.frames, paths, Path(out_dir)/"composite.mp4", background, fps)
 
-# %% ../nbs/07_lora_matting.ipynb #b0a7021f
+# %% ../nbs/07_lora_matting.ipynb #d64a393f
 def clip_alphas(out:dict,   # the output of `sam2nb.train.forward_clip`
                 batch:dict, # its batch, with `alphas` (B,T,1,S,S)
                ) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
@@ -298,6 +313,7 @@ def clip_alphas(out:dict,   # the output of `sam2nb.train.forward_clip`
     true = batch["alphas"][clip][:, ts].transpose(0, 1).to(pred.device, pred.dtype)
     return pred, true, ts
 
+# %% ../nbs/07_lora_matting.ipynb #0a4e68d9
 class MattingLoss:
     "`matting_loss` on a `forward_clip` output, as the `Trainer`'s `loss=` callable."
     def __init__(self, l1:float=1.0,        # weight of L1 on alpha (SAM 2 Matting's loss)
@@ -309,6 +325,7 @@ class MattingLoss:
         return matting_loss(pred, true, **self.weights)
     def __repr__(self): return f"MattingLoss({', '.join(f'{k}={v}' for k, v in self.weights.items())})"
 
+# %% ../nbs/07_lora_matting.ipynb #64b611f5
 def base_weights(model:nn.Module) -> dict:
     "The base model's tensors under their original names, without the adapter (to check they never change)."
     out = {}
@@ -317,6 +334,7 @@ def base_weights(model:nn.Module) -> dict:
         out[k.replace(".base_layer.", ".").replace(".original_module.", ".")] = v
     return out
 
+# %% ../nbs/07_lora_matting.ipynb #6e1162a4
 def feature_cache_mb(model:nn.Module,       # a SAM 2 model
                      frames:int,            # how many frames
                      image_size:int|None=None, # None: the model's
@@ -327,6 +345,18 @@ def feature_cache_mb(model:nn.Module,       # a SAM 2 model
     levels = len(enc.neck.convs) - enc.scalp            # the FPN levels the encoder returns
     return frames * enc.neck.d_model * sum((S // (stride * 2**i)) ** 2 for i in range(levels)) * 4 / 2**20
 
+# %% ../nbs/07_lora_matting.ipynb #a85b60e4
+class LoRAMatting(Callback):
+    "LoRA matting as a training callback: a model without an adapter is refused, and the adapter is written to `path` when `fit` ends."
+    def __init__(self, path:str|Path): self.path = Path(path)   # the adapter's folder (`save_adapter`)
+    def setup(self):
+        if not has_adapter(self.trainer.sam):
+            raise ValueError("the model has no adapter: call add_lora(model) first (full fine-tuning is sam2nb.train's job)")
+    def after_fit(self):
+        self.trainer.sam.eval()
+        save_adapter(self.trainer.sam, self.path)
+
+# %% ../nbs/07_lora_matting.ipynb #42fdb00f
 def train_matting(model:nn.Module,       # a SAM 2 model with an adapter (`add_lora`)
                   train_data,            # clips with alphas (`sam2nb.data.VOSDataset` over a matting set)
                   steps:int=1000,        # optimiser steps
@@ -337,9 +367,7 @@ def train_matting(model:nn.Module,       # a SAM 2 model with an adapter (`add_l
                   cache_mb:float=1024,   # cache the frozen encoder's features only if every frame of `train_data` fits in this
                   **kwargs,              # more `sam2nb.train.Trainer` options (batch_size, grad_clip, cache, ...)
                  ):
-    "Train the adapter with `sam2nb.train.Trainer`, soft memory and the matting loss; saves the adapter; returns the trainer."
-    from sam2nb.train import Trainer
-    if not has_adapter(model): raise ValueError("the model has no adapter: call add_lora(model) first (full fine-tuning is sam2nb.train's job)")
+    "Train the adapter: `sam2nb.train.Trainer` with soft-alpha memory, the matting loss and `LoRAMatting`; returns the trainer."
     # the cache keeps every frame it has seen: ~84 MiB a frame at 1024 px, so it is on only for a training set
     # that fits (smoke data, a small custom set), never for VideoMatte240K's hundreds of thousands of frames
     frames = sum(map(len, getattr(train_data, "frames", {}).values()))
@@ -350,14 +378,11 @@ def train_matting(model:nn.Module,       # a SAM 2 model with an adapter (`add_l
     opts = dict(batch_size=2, vision_lr=None, layer_decay=None, weight_decay=0.0, grad_clip=1.0, cache=cache,
                 tensorboard=False, warmup=0.1, save_weights="trainable")   # the base stays as it was: keep it out of last.pt
     opts.update(kwargs)
-    trainer = Trainer(model, train_data, out_dir=out_dir, steps=steps, lr=lr, prompts=prompt,
-                      loss=MattingLoss(l1, laplacian, coherence), policy=SoftAlphaMemory(), **opts)
-    trainer.fit()
-    model.eval()
-    save_adapter(model, Path(out_dir)/"adapter")
-    return trainer
+    trainer = Trainer(model, train_data, out_dir=out_dir, cbs=[LoRAMatting(Path(out_dir)/"adapter")], steps=steps, lr=lr,
+                      prompts=prompt, loss=MattingLoss(l1, laplacian, coherence), policy=SoftAlphaMemory(), **opts)
+    return trainer.fit()
 
-# %% ../nbs/07_lora_matting.ipynb #ed5e27b5
+# %% ../nbs/07_lora_matting.ipynb #55dab285
 def matting_split(root:str|Path, # a matting set: a VOS root with ImageSets/, or a folder of sets converted one split each
                   split:str,     # the split, e.g. "train" or "test"
                  ) -> tuple[Path, str|None]:
@@ -372,6 +397,7 @@ def matting_split(root:str|Path, # a matting set: a VOS root with ImageSets/, or
                             f"{root/split}/. Splits here: {', '.join(have) or 'none'}. convert_videomatte writes one split "
                             f"per call: convert each split into {root}/<split>, or name splits that exist")
 
+# %% ../nbs/07_lora_matting.ipynb #d6680a2a
 def make_videomatte_source(dst:str|Path,        # the folder to write
                            splits:dict={"train": 8, "test": 2}, # clips per split
                            n_frames:int=8,      # frames per clip
@@ -380,7 +406,6 @@ def make_videomatte_source(dst:str|Path,        # the folder to write
                            seed:int=0,          # clip k of the set is drawn with the seed (seed, k)
                           ) -> Path:
     "A made-up VideoMatte240K download for `convert_videomatte`: `<split>/fgr/*.mp4`, `<split>/pha/*.mp4` (synthetic soft alphas) and `backgrounds/`."
-    from sam2nb.convert import render_synthetic_video
     dst, k = Path(dst), 0
     for split, n in splits.items():
         for i in range(n):
@@ -391,10 +416,7 @@ def make_videomatte_source(dst:str|Path,        # the folder to write
         write_image(dst/"backgrounds"/f"{j:04d}.jpg", render_synthetic_video(1, size, 1, seed=[seed, 10**6 + j])[0][0])
     return dst
 
-# %% ../nbs/07_lora_matting.ipynb #c055107a
-MATTING_METRICS = ("mad", "mse", "sad", "grad", "conn", "dtssd")
-MATTING_UNITS = dict(mad="x1e3", mse="x1e3", sad="/1000", grad="/1000", conn="/1000", dtssd="x1e2")  # the video convention
-
+# %% ../nbs/07_lora_matting.ipynb #0ec2c9d9
 def first_frame_prompt(root:str|Path, # a VOS-layout root
                        video:str,     # the video name
                        kind:str="mask", # "mask" (the first annotation) or "box" (its bounding box)
@@ -408,6 +430,10 @@ def first_frame_prompt(root:str|Path, # a VOS-layout root
     if kind != "box": raise ValueError(f"prompt must be 'mask' or 'box', not {kind!r}")
     return dict(box=mask_to_box(torch.from_numpy(mask)).tolist())
 
+# %% ../nbs/07_lora_matting.ipynb #de1f5c9c
+MATTING_METRICS = ("mad", "mse", "sad", "grad", "conn", "dtssd")
+MATTING_UNITS = dict(mad="x1e3", mse="x1e3", sad="/1000", grad="/1000", conn="/1000", dtssd="x1e2")  # the video convention
+
 def evaluate_models(models:dict,       # {name: SAM 2 model} to compare (adapter, merged or base)
                     root:str|Path,     # VOS-layout root with `Alphas/`
                     videos:list[str],  # the held-out videos
@@ -416,8 +442,6 @@ def evaluate_models(models:dict,       # {name: SAM 2 model} to compare (adapter
                     metrics=MATTING_METRICS, # `sam2nb.metrics.evaluate_matting` metrics
                    ):
     "One table (a row per model, video convention), the per-clip scores, and the tracking cost (`seconds`, `frames`)."
-    import pandas as pd
-    from sam2nb.metrics import evaluate_matting
     rows, per_clip, seconds, frames = [], [], 0.0, 0
     for name, m in models.items():
         predictor = MattingPredictor(m)

@@ -73,7 +73,7 @@ def open_masks(masks,     # (..., H, W) binary masks
     flat = m.reshape(-1, *m.shape[-2:]).astype(np.uint8)
     return np.stack([cv2.morphologyEx(x, cv2.MORPH_OPEN, kernel) for x in flat]).reshape(m.shape).astype(bool)
 
-# %% ../nbs/12_medical_study.ipynb #d487776a
+# %% ../nbs/12_medical_study.ipynb #a39ae4db
 @torch.no_grad()
 def clip_probabilities(model,             # a SAM 2 model
                        dataset,           # clips (`sam2nb.data.VOSDataset`)
@@ -96,6 +96,7 @@ def clip_probabilities(model,             # a SAM 2 model
             yield prob.cpu().numpy(), out["targets"][scored].transpose(0, 1).cpu().numpy(), batch["videos"][0]
     finally: model.train(was)
 
+# %% ../nbs/12_medical_study.ipynb #71fce580
 def search_threshold(model, dataset, prompts="mask", # as in `clip_probabilities`
                      thresholds=None,  # probabilities to try; None: 0.05, 0.10, ..., 0.95
                      opening:int=0,    # open the masks first (`open_masks`)
@@ -113,6 +114,7 @@ def search_threshold(model, dataset, prompts="mask", # as in `clip_probabilities
     table = pd.DataFrame({"threshold": table["threshold"], "iou": sums / count})
     return table, float(table["threshold"][int(np.argmax(table["iou"]))])
 
+# %% ../nbs/12_medical_study.ipynb #061e90d3
 def score_clips(model, dataset, prompts="mask", # as in `clip_probabilities`
                 thresholds=(0.5,), # probabilities at which the masks are cut, one row each
                 opening:int=0,     # open the masks first (`open_masks`)

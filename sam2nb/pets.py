@@ -17,7 +17,9 @@ from tqdm.auto import tqdm
 from .core import atomic_dir, autocast, image_predictor
 from .data import frame_path, read_image, read_mask, write_image
 from .metrics import as_binary, dice, iou, pixel_accuracy
-from .train import PromptConfig
+from .predict import VideoPredictor
+from .prompts import PromptConfig
+from .viz import ClickPrompter
 
 # %% auto #0
 __all__ = ['PET_CATEGORIES', 'CAT_BREEDS', 'DOG_BREEDS', 'SEED_BASELINE_MIOU', 'pet_species', 'render_pet', 'make_synthetic_pets',
@@ -41,7 +43,7 @@ def pet_species(name:str, # an Oxford-IIIT Pet image name, e.g. "Abyssinian_1" o
         raise ValueError(f"{name!r} is not an Oxford-IIIT Pet image name (a breed and a number, e.g. 'Abyssinian_1' or 'beagle_12')")
     return "cat" if name[0].isupper() else "dog"
 
-# %% ../nbs/11_pets.ipynb #d47a841b
+# %% ../nbs/11_pets.ipynb #653f12bc
 def _smooth_field(rng, H, W, lo=20, hi=235, cells=4):
     "A smooth random colour field (bicubic upsampling of a few random colours)."
     return cv2.resize(rng.uniform(lo, hi, (cells, cells, 3)).astype(np.float32), (W, H), interpolation=cv2.INTER_CUBIC)
@@ -76,6 +78,7 @@ def render_pet(rng:np.random.Generator, # source of every random choice
     trimap[(cv2.dilate(m, k) > 0) & (cv2.erode(m, k) == 0)] = 3   # the uncertain border, as the dataset marks it
     return img, trimap
 
+# %% ../nbs/11_pets.ipynb #2d31f857
 def make_synthetic_pets(dst:str|Path,         # the folder to write (replaced as a whole when it exists)
                         n_trainval:int=24,    # photos listed in annotations/trainval.txt
                         n_test:int=8,         # photos listed in annotations/test.txt
@@ -102,7 +105,7 @@ def make_synthetic_pets(dst:str|Path,         # the folder to write (replaced as
         (tmp/"annotations"/"test.txt").write_text("".join(rows[n_trainval:]))
     return dst
 
-# %% ../nbs/11_pets.ipynb #80017f1e
+# %% ../nbs/11_pets.ipynb #b0f0f774
 def _deepest(region:np.ndarray) -> tuple[float, tuple]|None:
     "(distance to the region's edge, (x, y)) of the region's deepest pixel (the image border counts as an edge); None when empty."
     if not region.any(): return None
@@ -122,6 +125,7 @@ def next_click(gt,        # (H,W) binary ground truth
     if extra is None or (missed is not None and missed[0] >= extra[0]): return missed[1], 1
     return extra[1], 0
 
+# %% ../nbs/11_pets.ipynb #af2d052b
 @torch.inference_mode()
 def segment_clicks(predictor,    # a `SAM2ImagePredictor` (`sam2nb.core.image_predictor`)
                    image,        # (H,W,3) uint8 RGB photo
@@ -150,7 +154,7 @@ def pet_prompts(num_correction:int=3, # correction clicks after the first click 
     "The Oxford-IIIT Pet study's training prompts for one-frame clips: one click on the pet, then `num_correction` clicks on the errors."
     return PromptConfig.only("point", num_correction=int(num_correction), num_correct_frames=(1, 1))
 
-# %% ../nbs/11_pets.ipynb #506ee4fb
+# %% ../nbs/11_pets.ipynb #001bc598
 SEED_BASELINE_MIOU = 0.33   # the Oxford-IIIT Pet study's baseline: mean IoU over background, cat and dog
 
 def evaluate_pets(models:dict,   # {name: SAM 2 model} to compare, e.g. base and fine-tuned
@@ -177,6 +181,7 @@ def evaluate_pets(models:dict,   # {name: SAM 2 model} to compare, e.g. base and
     scores.attrs["masks"] = kept   # {(model, video): (mask, clicks)}
     return scores
 
+# %% ../nbs/11_pets.ipynb #bbdaf437
 def category_table(scores:pd.DataFrame, # from `evaluate_pets`
                   ) -> pd.DataFrame:
     "IoU, Dice and pixel accuracy per model and category (background, cat, dog) and their mean over the categories present."
@@ -189,6 +194,7 @@ def category_table(scores:pd.DataFrame, # from `evaluate_pets`
     mean = mean.assign(category="mean", photos=scores.groupby("model", sort=False).size().values)
     return pd.concat([table, mean], ignore_index=True)[["model", "category", "iou", "dice", "pixel_accuracy", "photos"]]
 
+# %% ../nbs/11_pets.ipynb #e72e6e95
 def plot_categories(table:pd.DataFrame, # from `category_table`
                     title:str|None=None, # figure title (say which weights)
                     baseline:float|None=SEED_BASELINE_MIOU, # a mean IoU to mark (None: none)
@@ -216,8 +222,6 @@ def click_segmenter(model,          # a SAM 2 model (eval mode), e.g. the fine-t
                     figsize=(6, 4.5), # figure size in inches
                    ):
     "An interactive click segmenter on one photo: a `sam2nb.viz.ClickPrompter` over the photo as a one-frame video."
-    from sam2nb.predict import VideoPredictor
-    from sam2nb.viz import ClickPrompter
     image = np.asarray(image)
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"image must be (H,W,3) uint8 RGB, got {image.dtype} {image.shape}")

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
+from fastcore.basics import patch
 
 from sam2.sam2_video_predictor import SAM2VideoPredictor
 from tqdm.auto import tqdm
@@ -18,12 +19,13 @@ from .core import atomic_path, autocast
 from .tracker import Tracker
 from .data import read_image, write_mask, normalize, read_mask, ids_present, check_video_name, list_videos, list_frames, frame_path
 from .metrics import evaluate_vos
+from .viz import overlay, write_video
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'VIDEO_SUFFIXES', 'PREDICTIONS_MARKER', 'FrameSource', 'PromptError', 'VideoPredictor', 'save_masks',
            'save_overlay_video', 'track_vos', 'evaluate_tracking']
 
-# %% ../nbs/03_predict.ipynb #aa72e5c2
+# %% ../nbs/03_predict.ipynb #d7325aeb
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
 
@@ -31,6 +33,7 @@ def _natural_key(name:str):
     "Sort key putting frame2 before frame10."
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
 
+# %% ../nbs/03_predict.ipynb #ef6740a0
 class _VideoFile:
     "Random access to the frames of a video file through OpenCV; reading forwards or backwards costs about one decode per frame."
     def __init__(self, path, window:int=8):
@@ -54,6 +57,7 @@ class _VideoFile:
             if len(self.recent) > self.window: self.recent.popitem(last=False)
         return self.recent[i]
 
+# %% ../nbs/03_predict.ipynb #2c0de441
 class FrameSource:
     "The frames of a video, decoded on demand and prepared like SAM 2 prepares them."
     def __init__(self, source,                 # folder of frames, video file, list of paths/arrays, or (T,H,W,3) array
@@ -88,50 +92,66 @@ class FrameSource:
         else: raise TypeError(f"cannot read frames from a {type(source).__name__}")
         self._check_sizes()
 
-    def _check_sizes(self):
-        "Every frame must have the size of the first (masks are returned at that size)."
-        if self._video is not None:
-            h, w = self._video.read(0).shape[:2]; self.names = [f"{i:05d}" for i in range(self._video.n)]
-        elif hasattr(self, "_arrays"):
-            h, w = self._arrays[0].shape[:2]; self.names = [f"{i:05d}" for i in range(len(self._arrays))]
-            for i, a in enumerate(self._arrays):
-                if a.shape[:2] != (h, w): raise ValueError(f"frame {i} is {a.shape[1]}x{a.shape[0]}, frame 0 is {w}x{h}: all frames must have one size")
-        else:
-            sizes = []
-            for f in self._paths:
-                if not f.is_file(): raise FileNotFoundError(f"frame file not found: {f}")
-                try:
-                    with Image.open(f) as im: sizes.append(im.size)
-                except OSError as e: raise ValueError(f"cannot read frame {f}: {e}") from None
-            w, h = sizes[0]
-            for f, s in zip(self._paths, sizes):
-                if s != (w, h): raise ValueError(f"frame {f} is {s[0]}x{s[1]}, {self._paths[0].name} is {w}x{h}: all frames must have one size")
-            self.names = [f.stem for f in self._paths]
-        self.height, self.width = int(h), int(w)
-
     def __len__(self): return len(self.names)
 
-    def frame(self, i:int) -> np.ndarray:
-        "Frame `i` as (H,W,3) uint8 RGB at its original size."
-        if not 0 <= i < len(self): raise IndexError(f"frame {i} is out of range: the video has {len(self)} frames")
-        if self._video is not None: return self._video.read(i)
-        if hasattr(self, "_arrays"): return self._arrays[i]
-        return read_image(self._paths[i])
+# %% ../nbs/03_predict.ipynb #dbce03e6
+@patch
+def _check_sizes(self:FrameSource):
+    "Every frame must have the size of the first (masks are returned at that size)."
+    if self._video is not None:
+        h, w = self._video.read(0).shape[:2]; self.names = [f"{i:05d}" for i in range(self._video.n)]
+    elif hasattr(self, "_arrays"):
+        h, w = self._arrays[0].shape[:2]; self.names = [f"{i:05d}" for i in range(len(self._arrays))]
+        for i, a in enumerate(self._arrays):
+            if a.shape[:2] != (h, w): raise ValueError(f"frame {i} is {a.shape[1]}x{a.shape[0]}, frame 0 is {w}x{h}: all frames must have one size")
+    else:
+        sizes = []
+        for f in self._paths:
+            if not f.is_file(): raise FileNotFoundError(f"frame file not found: {f}")
+            try:
+                with Image.open(f) as im: sizes.append(im.size)
+            except OSError as e: raise ValueError(f"cannot read frame {f}: {e}") from None
+        w, h = sizes[0]
+        for f, s in zip(self._paths, sizes):
+            if s != (w, h): raise ValueError(f"frame {f} is {s[0]}x{s[1]}, {self._paths[0].name} is {w}x{h}: all frames must have one size")
+        self.names = [f.stem for f in self._paths]
+    self.height, self.width = int(h), int(w)
 
-    def __getitem__(self, i:int) -> torch.Tensor:
-        "Frame `i` prepared for the model: (3,S,S) float32, normalised."
-        i = int(i)
-        if i in self.cache: self.cache.move_to_end(i); return self.cache[i]
-        rgb = Image.fromarray(self.frame(i)).resize((self.image_size, self.image_size))
-        img = normalize(torch.from_numpy(np.asarray(rgb) / 255.0).permute(2, 0, 1).float())   # SAM 2's preparation
-        self.cache[i] = img
-        if self.max_cached_frames is not None:
-            while len(self.cache) > max(1, self.max_cached_frames): self.cache.popitem(last=False)
-        return img
+# %% ../nbs/03_predict.ipynb #74ede03f
+@patch
+def frame(self:FrameSource, i:int) -> np.ndarray:
+    "Frame `i` as (H,W,3) uint8 RGB at its original size."
+    if not 0 <= i < len(self): raise IndexError(f"frame {i} is out of range: the video has {len(self)} frames")
+    if self._video is not None: return self._video.read(i)
+    if hasattr(self, "_arrays"): return self._arrays[i]
+    return read_image(self._paths[i])
 
-# %% ../nbs/03_predict.ipynb #2dcfb1f5
+@patch
+def __getitem__(self:FrameSource, i:int) -> torch.Tensor:
+    "Frame `i` prepared for the model: (3,S,S) float32, normalised."
+    i = int(i)
+    if i in self.cache: self.cache.move_to_end(i); return self.cache[i]
+    rgb = Image.fromarray(self.frame(i)).resize((self.image_size, self.image_size))
+    img = normalize(torch.from_numpy(np.asarray(rgb) / 255.0).permute(2, 0, 1).float())   # SAM 2's preparation
+    self.cache[i] = img
+    if self.max_cached_frames is not None:
+        while len(self.cache) > max(1, self.max_cached_frames): self.cache.popitem(last=False)
+    return img
+
+# %% ../nbs/03_predict.ipynb #feb2c9b3
 class PromptError(ValueError):
     "A prompt, frame index or object id that the predictor cannot use; the state is left unchanged."
+
+# %% ../nbs/03_predict.ipynb #3889758f
+def _has_extension() -> bool:
+    "Whether sam2's optional C extension (hole filling) is built; says once when it is not."
+    try: import sam2._C  # noqa: F401
+    except ImportError:
+        if not getattr(_has_extension, "said", False):
+            print("note: sam2's C extension is not built, so hole filling (fill_hole_area) is skipped, as in sam2's own predictor")
+            _has_extension.said = True
+        return False
+    return True
 
 class VideoPredictor(Tracker, SAM2VideoPredictor):
     "A drop-in for sam2's `SAM2VideoPredictor` over any SAM 2 model, with lazy frames and bounded memory; it tracks with `Tracker`'s step."
@@ -161,233 +181,248 @@ class VideoPredictor(Tracker, SAM2VideoPredictor):
                           "call model.eval() first for SAM 2's inference behaviour", stacklevel=2)
         return self
 
-    # ---- state -----------------------------------------------------------------------------------
-    @torch.inference_mode()
-    def init_state(self, video_path,            # folder of frames, video file, list of paths/arrays, array, or a FrameSource
-                   offload_video_to_cpu=False,  # accepted for compatibility: frames always stay on the CPU until used
-                   offload_state_to_cpu=False,  # keep per-frame outputs on the CPU (as in sam2)
-                   async_loading_frames=False,  # accepted for compatibility: frames are always read on demand
-                   max_cached_frames=None,      # override the predictor's `max_cached_frames` for this video
-                   release_outputs=None,        # override the predictor's `release_outputs` for this video
-                  ) -> dict:
-        "A new inference state for a video; the same keys as sam2's, frames read lazily."
-        if isinstance(video_path, FrameSource): frames = video_path
-        else:
-            n_cache = self.max_cached_frames if max_cached_frames is None else max_cached_frames
-            frames = FrameSource(video_path, self.image_size, max_cached_frames=None)
-            if n_cache == "auto": n_cache = None if len(frames) <= 64 else 16
-            frames.max_cached_frames = n_cache
-        device = self.device
-        state = dict(images=frames, num_frames=len(frames), offload_video_to_cpu=offload_video_to_cpu,
-                     offload_state_to_cpu=offload_state_to_cpu, video_height=frames.height, video_width=frames.width,
-                     device=device, storage_device=torch.device("cpu") if offload_state_to_cpu else device,
-                     point_inputs_per_obj={}, mask_inputs_per_obj={}, cached_features={}, constants={},
-                     obj_id_to_idx=OrderedDict(), obj_idx_to_id=OrderedDict(), obj_ids=[],
-                     output_dict_per_obj={}, temp_output_dict_per_obj={}, frames_tracked_per_obj={},
-                     release_outputs=self.release_outputs if release_outputs is None else bool(release_outputs),
-                     released_frames=set())
-        self._get_image_feature(state, frame_idx=0, batch_size=1)  # warm up, as sam2 does
-        return state
+# %% ../nbs/03_predict.ipynb #383c8f05
+@patch
+@torch.inference_mode()
+def init_state(self:VideoPredictor, video_path, # folder of frames, video file, list of paths/arrays, array, or a FrameSource
+               offload_video_to_cpu=False,  # accepted for compatibility: frames always stay on the CPU until used
+               offload_state_to_cpu=False,  # keep per-frame outputs on the CPU (as in sam2)
+               async_loading_frames=False,  # accepted for compatibility: frames are always read on demand
+               max_cached_frames=None,      # override the predictor's `max_cached_frames` for this video
+               release_outputs=None,        # override the predictor's `release_outputs` for this video
+              ) -> dict:
+    "A new inference state for a video; the same keys as sam2's, frames read lazily."
+    if isinstance(video_path, FrameSource): frames = video_path
+    else:
+        n_cache = self.max_cached_frames if max_cached_frames is None else max_cached_frames
+        frames = FrameSource(video_path, self.image_size, max_cached_frames=None)
+        if n_cache == "auto": n_cache = None if len(frames) <= 64 else 16
+        frames.max_cached_frames = n_cache
+    device = self.device
+    state = dict(images=frames, num_frames=len(frames), offload_video_to_cpu=offload_video_to_cpu,
+                 offload_state_to_cpu=offload_state_to_cpu, video_height=frames.height, video_width=frames.width,
+                 device=device, storage_device=torch.device("cpu") if offload_state_to_cpu else device,
+                 point_inputs_per_obj={}, mask_inputs_per_obj={}, cached_features={}, constants={},
+                 obj_id_to_idx=OrderedDict(), obj_idx_to_id=OrderedDict(), obj_ids=[],
+                 output_dict_per_obj={}, temp_output_dict_per_obj={}, frames_tracked_per_obj={},
+                 release_outputs=self.release_outputs if release_outputs is None else bool(release_outputs),
+                 released_frames=set())
+    self._get_image_feature(state, frame_idx=0, batch_size=1)  # warm up, as sam2 does
+    return state
 
-    def _reach(self, state) -> int:
-        "How many frames behind the current one SAM 2 may read (memory frames and object pointers)."
-        r = self.memory_temporal_stride_for_eval
-        ptrs = min(state["num_frames"], self.max_obj_ptrs_in_encoder) if self.use_obj_ptrs_in_encoder else 0
-        return max(self.num_maskmem * r + 1, ptrs)
+# %% ../nbs/03_predict.ipynb #98a0a7b2
+@patch
+def _check_frame(self:VideoPredictor, state, frame_idx, what="frame_idx"):
+    n = state["num_frames"]
+    if isinstance(frame_idx, bool) or not isinstance(frame_idx, (int, np.integer)):
+        raise PromptError(f"{what} must be an integer frame index, got {frame_idx!r}")
+    if not 0 <= frame_idx < n:
+        raise PromptError(f"{what}={frame_idx} is past the end of the video: it has {n} frames (0..{n-1})")
+    return int(frame_idx)
 
-    def _prompted_frames(self, state) -> list:
-        "Frames with prompts or conditioning outputs for any object, sorted."
-        fs = set()
-        for d in (state["point_inputs_per_obj"], state["mask_inputs_per_obj"]):
-            for per_frame in d.values(): fs.update(per_frame)
-        for d in (state["output_dict_per_obj"], state["temp_output_dict_per_obj"]):
-            for out in d.values(): fs.update(out["cond_frame_outputs"])
-        return sorted(fs)
+@patch
+def _check_obj(self:VideoPredictor, state, obj_id):
+    if obj_id not in state["obj_id_to_idx"]:
+        raise PromptError(f"unknown object id {obj_id!r}: the objects are {list(state['obj_ids'])}")
+    return state["obj_id_to_idx"][obj_id]
 
-    # ---- validation --------------------------------------------------------------------------------
-    def _check_frame(self, state, frame_idx, what="frame_idx"):
-        n = state["num_frames"]
-        if isinstance(frame_idx, bool) or not isinstance(frame_idx, (int, np.integer)):
-            raise PromptError(f"{what} must be an integer frame index, got {frame_idx!r}")
-        if not 0 <= frame_idx < n:
-            raise PromptError(f"{what}={frame_idx} is past the end of the video: it has {n} frames (0..{n-1})")
-        return int(frame_idx)
+# %% ../nbs/03_predict.ipynb #3efe5161
+@patch
+def _check_points(self:VideoPredictor, state, points, labels, box, normalize_coords):
+    W, H = (state["video_width"], state["video_height"]) if normalize_coords else (1.0, 1.0)
+    unit = "pixels" if normalize_coords else "normalised coordinates"
+    def arr(x): return (x.detach().cpu().numpy() if torch.is_tensor(x) else np.asarray(x, dtype=np.float64)).astype(np.float64)
+    if (points is None) != (labels is None): raise PromptError("points and labels must be given together")
+    if points is None and box is None: raise PromptError("give points (with labels) or a box")
+    if points is not None:
+        p, l = arr(points), arr(labels)
+        if p.ndim == 3 and p.shape[0] == 1: p = p[0]
+        if l.ndim == 2 and l.shape[0] == 1: l = l[0]
+        if p.ndim != 2 or p.shape[1] != 2: raise PromptError(f"points must be (N,2) x,y pairs, got shape {p.shape}")
+        if l.shape != (len(p),): raise PromptError(f"{len(p)} points but labels of shape {l.shape}")
+        if not np.isfinite(p).all(): raise PromptError("points contain NaN or infinite values")
+        bad = sorted(set(l.tolist()) - {0, 1})
+        if bad: raise PromptError(f"labels must be 1 (positive) or 0 (negative), got {bad}; give boxes with box=")
+        out = (p[:, 0] < 0) | (p[:, 0] > W) | (p[:, 1] < 0) | (p[:, 1] > H)
+        if out.any():
+            raise PromptError(f"point {p[out][0].tolist()} is outside the image ({W}x{H} {unit})")
+    if box is not None:
+        b = arr(box).reshape(-1)
+        if b.shape != (4,): raise PromptError(f"box must be 4 numbers x0, y0, x1, y1, got {arr(box).shape}")
+        x0, y0, x1, y1 = b
+        if not np.isfinite(b).all(): raise PromptError("box contains NaN or infinite values")
+        if x1 <= x0 or y1 <= y0: raise PromptError(f"box {b.tolist()} must have x0 < x1 and y0 < y1 (x0, y0, x1, y1)")
+        if x0 < 0 or y0 < 0 or x1 > W or y1 > H: raise PromptError(f"box {b.tolist()} is outside the image ({W}x{H} {unit})")
 
-    def _check_points(self, state, points, labels, box, normalize_coords):
-        W, H = (state["video_width"], state["video_height"]) if normalize_coords else (1.0, 1.0)
-        unit = "pixels" if normalize_coords else "normalised coordinates"
-        def arr(x): return (x.detach().cpu().numpy() if torch.is_tensor(x) else np.asarray(x, dtype=np.float64)).astype(np.float64)
-        if (points is None) != (labels is None): raise PromptError("points and labels must be given together")
-        if points is None and box is None: raise PromptError("give points (with labels) or a box")
-        if points is not None:
-            p, l = arr(points), arr(labels)
-            if p.ndim == 3 and p.shape[0] == 1: p = p[0]
-            if l.ndim == 2 and l.shape[0] == 1: l = l[0]
-            if p.ndim != 2 or p.shape[1] != 2: raise PromptError(f"points must be (N,2) x,y pairs, got shape {p.shape}")
-            if l.shape != (len(p),): raise PromptError(f"{len(p)} points but labels of shape {l.shape}")
-            if not np.isfinite(p).all(): raise PromptError("points contain NaN or infinite values")
-            bad = sorted(set(l.tolist()) - {0, 1})
-            if bad: raise PromptError(f"labels must be 1 (positive) or 0 (negative), got {bad}; give boxes with box=")
-            out = (p[:, 0] < 0) | (p[:, 0] > W) | (p[:, 1] < 0) | (p[:, 1] > H)
-            if out.any():
-                raise PromptError(f"point {p[out][0].tolist()} is outside the image ({W}x{H} {unit})")
-        if box is not None:
-            b = arr(box).reshape(-1)
-            if b.shape != (4,): raise PromptError(f"box must be 4 numbers x0, y0, x1, y1, got {arr(box).shape}")
-            x0, y0, x1, y1 = b
-            if not np.isfinite(b).all(): raise PromptError("box contains NaN or infinite values")
-            if x1 <= x0 or y1 <= y0: raise PromptError(f"box {b.tolist()} must have x0 < x1 and y0 < y1 (x0, y0, x1, y1)")
-            if x0 < 0 or y0 < 0 or x1 > W or y1 > H: raise PromptError(f"box {b.tolist()} is outside the image ({W}x{H} {unit})")
+# %% ../nbs/03_predict.ipynb #c6904c82
+@patch
+@torch.inference_mode()
+def add_new_points_or_box(self:VideoPredictor, inference_state, frame_idx, obj_id, points=None, labels=None,
+                          clear_old_points=True, normalize_coords=True, box=None):
+    "Add clicks and/or a box for one object on one frame (sam2's arguments and outputs), after checking them."
+    frame_idx = self._check_frame(inference_state, frame_idx)
+    self._check_points(inference_state, points, labels, box, normalize_coords)
+    if box is not None and not clear_old_points:
+        raise PromptError("a box must come before any click on a frame: use clear_old_points=True with box=")
+    self._restore_for_prompt(inference_state, frame_idx, obj_id)
+    return super(VideoPredictor, self).add_new_points_or_box(inference_state, frame_idx, obj_id, points=points, labels=labels,
+        clear_old_points=clear_old_points, normalize_coords=normalize_coords, box=box)
 
-    def _check_obj(self, state, obj_id):
-        if obj_id not in state["obj_id_to_idx"]:
-            raise PromptError(f"unknown object id {obj_id!r}: the objects are {list(state['obj_ids'])}")
-        return state["obj_id_to_idx"][obj_id]
+@patch
+@torch.inference_mode()
+def add_new_mask(self:VideoPredictor, inference_state, frame_idx, obj_id, mask):
+    "Add a mask prompt (2-D, any size; values 0/1 or bool) for one object on one frame."
+    frame_idx = self._check_frame(inference_state, frame_idx)
+    m = mask if torch.is_tensor(mask) else torch.as_tensor(np.asarray(mask))
+    if m.dim() != 2 or m.numel() == 0: raise PromptError(f"mask must be a non-empty 2-D (H,W) array, got shape {tuple(m.shape)}")
+    if m.dtype != torch.bool and not torch.isin(m.float().unique(), torch.tensor([0.0, 1.0])).all():
+        raise PromptError("mask values must be 0/1 or bool")
+    self._restore_for_prompt(inference_state, frame_idx, obj_id)
+    return super(VideoPredictor, self).add_new_mask(inference_state, frame_idx, obj_id, m.bool())
 
-    # ---- prompts ------------------------------------------------------------------------------------
-    @torch.inference_mode()
-    def add_new_points_or_box(self, inference_state, frame_idx, obj_id, points=None, labels=None,
-                              clear_old_points=True, normalize_coords=True, box=None):
-        "Add clicks and/or a box for one object on one frame (sam2's arguments and outputs), after checking them."
-        frame_idx = self._check_frame(inference_state, frame_idx)
-        self._check_points(inference_state, points, labels, box, normalize_coords)
-        if box is not None and not clear_old_points:
-            raise PromptError("a box must come before any click on a frame: use clear_old_points=True with box=")
-        self._restore_for_prompt(inference_state, frame_idx, obj_id)
-        return super().add_new_points_or_box(inference_state, frame_idx, obj_id, points=points, labels=labels,
-                                             clear_old_points=clear_old_points, normalize_coords=normalize_coords, box=box)
+# %% ../nbs/03_predict.ipynb #c7ade48e
+@patch
+@torch.inference_mode()
+def clear_all_prompts_in_frame(self:VideoPredictor, inference_state, frame_idx, obj_id, need_output=True):
+    "Remove an object's prompts on a frame (the object must exist)."
+    frame_idx = self._check_frame(inference_state, frame_idx)
+    self._check_obj(inference_state, obj_id)
+    return super(VideoPredictor, self).clear_all_prompts_in_frame(inference_state, frame_idx, obj_id, need_output=need_output)
 
-    @torch.inference_mode()
-    def add_new_mask(self, inference_state, frame_idx, obj_id, mask):
-        "Add a mask prompt (2-D, any size; values 0/1 or bool) for one object on one frame."
-        frame_idx = self._check_frame(inference_state, frame_idx)
-        m = mask if torch.is_tensor(mask) else torch.as_tensor(np.asarray(mask))
-        if m.dim() != 2 or m.numel() == 0: raise PromptError(f"mask must be a non-empty 2-D (H,W) array, got shape {tuple(m.shape)}")
-        if m.dtype != torch.bool and not torch.isin(m.float().unique(), torch.tensor([0.0, 1.0])).all():
-            raise PromptError("mask values must be 0/1 or bool")
-        self._restore_for_prompt(inference_state, frame_idx, obj_id)
-        return super().add_new_mask(inference_state, frame_idx, obj_id, m.bool())
+@patch
+@torch.inference_mode()
+def remove_object(self:VideoPredictor, inference_state, obj_id, strict=True, need_output=True):
+    "Remove an object; an unknown id is an error (`strict=False` ignores it, as sam2 does by default)."
+    if strict: self._check_obj(inference_state, obj_id)
+    return super(VideoPredictor, self).remove_object(inference_state, obj_id, strict=False, need_output=need_output)
 
-    @torch.inference_mode()
-    def clear_all_prompts_in_frame(self, inference_state, frame_idx, obj_id, need_output=True):
-        "Remove an object's prompts on a frame (the object must exist)."
-        frame_idx = self._check_frame(inference_state, frame_idx)
-        self._check_obj(inference_state, obj_id)
-        return super().clear_all_prompts_in_frame(inference_state, frame_idx, obj_id, need_output=need_output)
+@patch
+@torch.inference_mode()
+def reset_state(self:VideoPredictor, inference_state):
+    "Remove every prompt, object and result."
+    super(VideoPredictor, self).reset_state(inference_state)
+    inference_state["released_frames"].clear()
 
-    @torch.inference_mode()
-    def remove_object(self, inference_state, obj_id, strict=True, need_output=True):
-        "Remove an object; an unknown id is an error (`strict=False` ignores it, as sam2 does by default)."
-        if strict: self._check_obj(inference_state, obj_id)
-        return super().remove_object(inference_state, obj_id, strict=False, need_output=need_output)
+# %% ../nbs/03_predict.ipynb #e7730a1c
+@patch
+def _reach(self:VideoPredictor, state) -> int:
+    "How many frames behind the current one SAM 2 may read (memory frames and object pointers)."
+    r = self.memory_temporal_stride_for_eval
+    ptrs = min(state["num_frames"], self.max_obj_ptrs_in_encoder) if self.use_obj_ptrs_in_encoder else 0
+    return max(self.num_maskmem * r + 1, ptrs)
 
-    @torch.inference_mode()
-    def reset_state(self, inference_state):
-        "Remove every prompt, object and result."
-        super().reset_state(inference_state)
-        inference_state["released_frames"].clear()
+@patch
+def _prompted_frames(self:VideoPredictor, state) -> list:
+    "Frames with prompts or conditioning outputs for any object, sorted."
+    fs = set()
+    for d in (state["point_inputs_per_obj"], state["mask_inputs_per_obj"]):
+        for per_frame in d.values(): fs.update(per_frame)
+    for d in (state["output_dict_per_obj"], state["temp_output_dict_per_obj"]):
+        for out in d.values(): fs.update(out["cond_frame_outputs"])
+    return sorted(fs)
 
-    # ---- propagation ----------------------------------------------------------------------------------
-    @torch.inference_mode()
-    def propagate_in_video(self, inference_state, start_frame_idx=None, max_frame_num_to_track=None, reverse=False):
-        "Yield `(frame_idx, obj_ids, video_res_logits)` frame by frame, as sam2 does, releasing what is no longer needed."
-        state = inference_state
-        if start_frame_idx is not None: start_frame_idx = self._check_frame(state, start_frame_idx, "start_frame_idx")
-        if max_frame_num_to_track is not None and (not isinstance(max_frame_num_to_track, (int, np.integer)) or max_frame_num_to_track < 0):
-            raise PromptError(f"max_frame_num_to_track must be a non-negative integer, got {max_frame_num_to_track!r}")
-        if not state["obj_ids"]: raise PromptError("no prompts yet: add points, a box or a mask for an object first")
-        if start_frame_idx is not None:  # an explicit start reads the outputs just behind it
-            R, s = self._reach(state), start_frame_idx
-            self._restore(state, range(s + 1, s + R + 1) if reverse else range(s - R, s))
-        prompted = None
-        for frame_idx, obj_ids, masks in super().propagate_in_video(state, start_frame_idx, max_frame_num_to_track, reverse):
-            state["released_frames"].discard(frame_idx)
-            yield frame_idx, obj_ids, masks
-            if state["release_outputs"]:
-                if prompted is None: prompted = self._prompted_frames(state)  # after sam2's preflight
-                self._release(state, frame_idx, reverse, prompted)
+# %% ../nbs/03_predict.ipynb #0724965c
+@patch
+@torch.inference_mode()
+def propagate_in_video(self:VideoPredictor, inference_state, start_frame_idx=None, max_frame_num_to_track=None, reverse=False):
+    "Yield `(frame_idx, obj_ids, video_res_logits)` frame by frame, as sam2 does, releasing what is no longer needed."
+    state = inference_state
+    if start_frame_idx is not None: start_frame_idx = self._check_frame(state, start_frame_idx, "start_frame_idx")
+    if max_frame_num_to_track is not None and (not isinstance(max_frame_num_to_track, (int, np.integer)) or max_frame_num_to_track < 0):
+        raise PromptError(f"max_frame_num_to_track must be a non-negative integer, got {max_frame_num_to_track!r}")
+    if not state["obj_ids"]: raise PromptError("no prompts yet: add points, a box or a mask for an object first")
+    if start_frame_idx is not None:  # an explicit start reads the outputs just behind it
+        R, s = self._reach(state), start_frame_idx
+        self._restore(state, range(s + 1, s + R + 1) if reverse else range(s - R, s))
+    prompted = None
+    for frame_idx, obj_ids, masks in super(VideoPredictor, self).propagate_in_video(state, start_frame_idx, max_frame_num_to_track, reverse):
+        state["released_frames"].discard(frame_idx)
+        yield frame_idx, obj_ids, masks
+        if state["release_outputs"]:
+            if prompted is None: prompted = self._prompted_frames(state)  # after sam2's preflight
+            self._release(state, frame_idx, reverse, prompted)
 
-    def _release(self, state, frame_idx, reverse, prompted):
-        "Drop non-conditioning outputs behind `frame_idx` beyond SAM 2's reach and away from every prompted frame."
+@patch
+def _release(self:VideoPredictor, state, frame_idx, reverse, prompted):
+    "Drop non-conditioning outputs behind `frame_idx` beyond SAM 2's reach and away from every prompted frame."
+    R = self._reach(state)
+    limit = frame_idx + R if reverse else frame_idx - R
+    def near_prompt(f):
+        i = bisect.bisect_left(prompted, f - R)
+        return i < len(prompted) and prompted[i] <= f + R
+    for out in state["output_dict_per_obj"].values():
+        nc = out["non_cond_frame_outputs"]
+        for f in [f for f in nc if (f >= limit if reverse else f <= limit) and not near_prompt(f)]:
+            del nc[f]; state["released_frames"].add(f)
+
+# %% ../nbs/03_predict.ipynb #e22472c9
+@patch
+def _restore_for_prompt(self:VideoPredictor, state, frame_idx, obj_id):
+    "Before a prompt: recompute the frame's outputs and the memory behind it if they were released."
+    if not state["released_frames"]: return
+    need = {frame_idx}
+    obj_idx = state["obj_id_to_idx"].get(obj_id)
+    tracked = state["frames_tracked_per_obj"].get(obj_idx, {}) if obj_idx is not None else {}
+    if frame_idx in tracked:
         R = self._reach(state)
-        limit = frame_idx + R if reverse else frame_idx - R
-        def near_prompt(f):
-            i = bisect.bisect_left(prompted, f - R)
-            return i < len(prompted) and prompted[i] <= f + R
-        for out in state["output_dict_per_obj"].values():
-            nc = out["non_cond_frame_outputs"]
-            for f in [f for f in nc if (f >= limit if reverse else f <= limit) and not near_prompt(f)]:
-                del nc[f]; state["released_frames"].add(f)
+        need |= set(range(frame_idx + 1, frame_idx + R + 1) if tracked[frame_idx]["reverse"] else range(frame_idx - R, frame_idx))
+    self._restore(state, need)
 
-    def _restore_for_prompt(self, state, frame_idx, obj_id):
-        "Before a prompt: recompute the frame's outputs and the memory behind it if they were released."
-        if not state["released_frames"]: return
-        need = {frame_idx}
-        obj_idx = state["obj_id_to_idx"].get(obj_id)
-        tracked = state["frames_tracked_per_obj"].get(obj_idx, {}) if obj_idx is not None else {}
-        if frame_idx in tracked:
-            R = self._reach(state)
-            need |= set(range(frame_idx + 1, frame_idx + R + 1) if tracked[frame_idx]["reverse"] else range(frame_idx - R, frame_idx))
-        self._restore(state, need)
-
-    def _restore(self, state, frames):
-        "Recompute released frames by replaying the tracking from the nearest prompted frame behind them."
-        frames = sorted(f for f in frames if f in state["released_frames"])
-        if not frames: return
-        def direction(f):
-            for tracked in state["frames_tracked_per_obj"].values():
-                if f in tracked: return tracked[f]["reverse"]
-            return False
-        prompted = self._prompted_frames(state)
-        for rev in (False, True):
-            fs = [f for f in frames if direction(f) == rev]
-            if not fs: continue
-            first, last = (max(fs), min(fs)) if rev else (min(fs), max(fs))
-            anchors = [p for p in prompted if (p > first if rev else p < first)]
-            if not anchors:
-                raise RuntimeError(f"the outputs of frames {fs[0]}..{fs[-1]} were released to bound memory and there is no prompted "
-                                   f"frame {'after' if rev else 'before'} them to recompute them from: propagate from a prompted frame, "
-                                   "or use release_outputs=False in init_state to keep every frame's outputs")
-            anchor = min(anchors) if rev else max(anchors)
-            order = range(anchor - 1, last - 1, -1) if rev else range(anchor + 1, last + 1)
-            for u in order:
-                for obj_idx, out in state["output_dict_per_obj"].items():
-                    if u in out["cond_frame_outputs"] or u not in state["frames_tracked_per_obj"][obj_idx]: continue
-                    current, _ = self._run_single_frame_inference(
-                        inference_state=state, output_dict=out, frame_idx=u, batch_size=1, is_init_cond_frame=False,
-                        point_inputs=None, mask_inputs=None, reverse=rev, run_mem_encoder=True)
-                    out["non_cond_frame_outputs"][u] = current
-                state["released_frames"].discard(u)
-
-    # ---- the tracker's step, and fixes of the official class ---------------------------------------
-    def track_step(self, *args, **kwargs):
-        out = super().track_step(*args, **kwargs)
-        self.__dict__["_record"] = out["policy"]   # sam2 stores a compact copy of the outputs: see below
-        return out
-
-    def _run_single_frame_inference(self, *args, **kwargs):
-        "sam2's, with the policy's record of the frame kept in the stored outputs."
-        out, masks = super()._run_single_frame_inference(*args, **kwargs)
-        out["policy"] = self.__dict__.pop("_record", {})
-        return out, masks
-
-    def _clear_obj_non_cond_mem_around_input(self, inference_state, frame_idx, obj_idx):
-        "Drop one object's tracked (non-conditioning) memory within the memory window around a prompted frame, keeping the frame itself."
-        r, nc = self.memory_temporal_stride_for_eval, inference_state["output_dict_per_obj"][obj_idx]["non_cond_frame_outputs"]
-        for t in range(frame_idx - r * self.num_maskmem, frame_idx + r * self.num_maskmem + 1):
-            if t != frame_idx: nc.pop(t, None)
-
-def _has_extension() -> bool:
-    "Whether sam2's optional C extension (hole filling) is built; says once when it is not."
-    try: import sam2._C  # noqa: F401
-    except ImportError:
-        if not getattr(_has_extension, "said", False):
-            print("note: sam2's C extension is not built, so hole filling (fill_hole_area) is skipped, as in sam2's own predictor")
-            _has_extension.said = True
+# %% ../nbs/03_predict.ipynb #bb11715c
+@patch
+def _restore(self:VideoPredictor, state, frames):
+    "Recompute released frames by replaying the tracking from the nearest prompted frame behind them."
+    frames = sorted(f for f in frames if f in state["released_frames"])
+    if not frames: return
+    def direction(f):
+        for tracked in state["frames_tracked_per_obj"].values():
+            if f in tracked: return tracked[f]["reverse"]
         return False
-    return True
+    prompted = self._prompted_frames(state)
+    for rev in (False, True):
+        fs = [f for f in frames if direction(f) == rev]
+        if not fs: continue
+        first, last = (max(fs), min(fs)) if rev else (min(fs), max(fs))
+        anchors = [p for p in prompted if (p > first if rev else p < first)]
+        if not anchors:
+            raise RuntimeError(f"the outputs of frames {fs[0]}..{fs[-1]} were released to bound memory and there is no prompted "
+                               f"frame {'after' if rev else 'before'} them to recompute them from: propagate from a prompted frame, "
+                               "or use release_outputs=False in init_state to keep every frame's outputs")
+        anchor = min(anchors) if rev else max(anchors)
+        order = range(anchor - 1, last - 1, -1) if rev else range(anchor + 1, last + 1)
+        for u in order:
+            for obj_idx, out in state["output_dict_per_obj"].items():
+                if u in out["cond_frame_outputs"] or u not in state["frames_tracked_per_obj"][obj_idx]: continue
+                current, _ = self._run_single_frame_inference(
+                    inference_state=state, output_dict=out, frame_idx=u, batch_size=1, is_init_cond_frame=False,
+                    point_inputs=None, mask_inputs=None, reverse=rev, run_mem_encoder=True)
+                out["non_cond_frame_outputs"][u] = current
+            state["released_frames"].discard(u)
 
-# %% ../nbs/03_predict.ipynb #41c63579
+# %% ../nbs/03_predict.ipynb #a9097f72
+@patch
+def track_step(self:VideoPredictor, *args, **kwargs):
+    "`Tracker`'s step, its policy's record of the frame set aside for `_run_single_frame_inference` to store."
+    out = super(VideoPredictor, self).track_step(*args, **kwargs)
+    self.__dict__["_record"] = out["policy"]   # sam2 stores a compact copy of the outputs: see below
+    return out
+
+@patch
+def _run_single_frame_inference(self:VideoPredictor, *args, **kwargs):
+    "sam2's, with the policy's record of the frame kept in the stored outputs."
+    out, masks = super(VideoPredictor, self)._run_single_frame_inference(*args, **kwargs)
+    out["policy"] = self.__dict__.pop("_record", {})
+    return out, masks
+
+# %% ../nbs/03_predict.ipynb #987ffb64
+@patch
+def _clear_obj_non_cond_mem_around_input(self:VideoPredictor, inference_state, frame_idx, obj_idx):
+    "Drop one object's tracked (non-conditioning) memory within the memory window around a prompted frame, keeping the frame itself."
+    r, nc = self.memory_temporal_stride_for_eval, inference_state["output_dict_per_obj"][obj_idx]["non_cond_frame_outputs"]
+    for t in range(frame_idx - r * self.num_maskmem, frame_idx + r * self.num_maskmem + 1):
+        if t != frame_idx: nc.pop(t, None)
+
+# %% ../nbs/03_predict.ipynb #5672161f
 def _segments(results):
     "(frame_idx, {obj_id: (H,W) float scores}) one frame at a time: a `video_segments` dict in frame order, tuples as they come."
     items = sorted(results.items()) if isinstance(results, dict) else results
@@ -404,6 +439,7 @@ def _segments(results):
             frame[obj_id] = np.where(m, 1.0, -1.0) if m.dtype == bool else m.astype(np.float32)
         yield int(f), frame
 
+# %% ../nbs/03_predict.ipynb #98e78b54
 PREDICTIONS_MARKER = ".sam2nb_predictions.json"  # the videos `save_masks` wrote under a root
 
 def _claim(root:Path, video:str, into_dataset:bool) -> Path:
@@ -423,6 +459,7 @@ def _claim(root:Path, video:str, into_dataset:bool) -> Path:
     with atomic_path(marker) as tmp: tmp.write_text(json.dumps({"videos": ours + [video]}, indent=1))
     return base
 
+# %% ../nbs/03_predict.ipynb #41239bf1
 def save_masks(results,               # {frame_idx: {obj_id: mask or logits}} or an iterable of (frame_idx, obj_ids, logits)
                root:str|Path,         # the predictions' VOS root: masks go to <root>/Annotations/<video>/
                video:str="video",     # the video's folder name
@@ -449,7 +486,7 @@ def save_masks(results,               # {frame_idx: {obj_id: mask or logits}} or
                 paths.append(write_mask(base/f"{obj_id:03d}"/f"{name}.png", (s > 0).astype(np.uint8) * obj_id))
     return paths
 
-# %% ../nbs/03_predict.ipynb #7db36caf
+# %% ../nbs/03_predict.ipynb #58b54cd2
 def save_overlay_video(path:str|Path,   # the .mp4 (or .avi) to write
                        frames,          # a FrameSource, a sequence of (H,W,3) frames, or a function frame_idx -> frame
                        results,         # {frame_idx: {obj_id: mask}} or (frame_idx, obj_ids, logits) tuples
@@ -457,7 +494,6 @@ def save_overlay_video(path:str|Path,   # the .mp4 (or .avi) to write
                        fps:float=10,    # frames per second
                       ) -> Path:
     "Write an overlay video: masks in object colours, prompt markers on the prompted frames (atomic)."
-    from sam2nb.viz import overlay, write_video
     get = frames.frame if isinstance(frames, FrameSource) else frames if callable(frames) else (lambda i: frames[i])
     masks = {f: {k: v > 0 for k, v in per.items()} for f, per in _segments(results)}   # bool: a quarter of the scores
     if not masks: raise ValueError("no frames to write")

@@ -19,7 +19,7 @@ from .data import read_image, read_mask, ids_present, list_videos, list_frames, 
 __all__ = ['PERTURBATIONS', 'canonical_name', 'check_level', 'perturb', 'perturbation_grid', 'robustness_curve',
            'plot_robustness', 'compare_curves', 'robustness_items', 'load_items']
 
-# %% ../nbs/05_robustness.ipynb #14d94c71
+# %% ../nbs/05_robustness.ipynb #6c74731a
 PERTURBATIONS = {
     "gaussian_noise":      [0, 2, 4, 6, 8, 10, 12, 14, 16, 18],
     "gaussian_blur":       [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
@@ -31,6 +31,7 @@ PERTURBATIONS = {
     "salt_and_pepper":     [0.00, 0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18],
 }
 
+# %% ../nbs/05_robustness.ipynb #c1797222
 # the Pet study's own wording also works, e.g. "Gaussian Pixel Noise" or "Salt and Pepper Noise"
 _ALIASES = {"gaussian_pixel_noise": "gaussian_noise", "gaussian_blurring": "gaussian_blur", "blur": "gaussian_blur",
             "image_contrast_increase": "contrast_increase", "image_contrast_decrease": "contrast_decrease",
@@ -48,6 +49,7 @@ def canonical_name(name:str) -> str:
         raise ValueError(f"unknown perturbation {name!r}: use one of {list(PERTURBATIONS)}")
     return key
 
+# %% ../nbs/05_robustness.ipynb #0453aa57
 def check_level(name:str, level) -> float:
     "The level, if it is one of the ten listed for `name`; a clear error otherwise."
     key = canonical_name(name)
@@ -56,9 +58,7 @@ def check_level(name:str, level) -> float:
     if len(i) == 0: raise ValueError(f"level {level} is not a level of {key}: use one of {list(levels)}")
     return levels[int(i[0])]
 
-# %% ../nbs/05_robustness.ipynb #959ce38a
-_BINOMIAL = np.outer([1, 2, 1], [1, 2, 1]).astype(np.float32) / 16
-
+# %% ../nbs/05_robustness.ipynb #f8c76b23
 def _check_image(image):
     a = np.asarray(image)
     if a.dtype != np.uint8: raise TypeError(f"image must be uint8 (H,W,3), got dtype {a.dtype}")
@@ -66,6 +66,9 @@ def _check_image(image):
     return a
 
 def _to_uint8(x): return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+
+# %% ../nbs/05_robustness.ipynb #c769b511
+_BINOMIAL = np.outer([1, 2, 1], [1, 2, 1]).astype(np.float32) / 16
 
 def perturb(image,     # uint8 (H,W,3) RGB image
             name,      # a `PERTURBATIONS` key (or the Pet study's wording)
@@ -100,13 +103,14 @@ def perturb(image,     # uint8 (H,W,3) RGB image
     out[hit & salt] = 255; out[hit & ~salt] = 0
     return out
 
-# %% ../nbs/05_robustness.ipynb #0e10c62c
+# %% ../nbs/05_robustness.ipynb #8987183a
 def _pick_levels(levels, k):
     "k of the levels, evenly spread, the first and the last always included."
     if k is None or k >= len(levels): return list(levels)
     if k < 2: raise ValueError(f"levels_per_perturbation must be at least 2 (first and last level), got {k}")
     return [levels[i] for i in np.unique(np.round(np.linspace(0, len(levels) - 1, k)).astype(int))]
 
+# %% ../nbs/05_robustness.ipynb #44ad5e6e
 def _perturb_rng(seed, name, level, i):
     "The generator of image `i` under (`name`, `level`): the same draws for the curve and the example grid."
     return np.random.default_rng([seed, list(PERTURBATIONS).index(name), PERTURBATIONS[name].index(level), i])
@@ -133,7 +137,7 @@ def perturbation_grid(image,            # uint8 (H,W,3) image
     fig.tight_layout()
     return fig
 
-# %% ../nbs/05_robustness.ipynb #31fd480a
+# %% ../nbs/05_robustness.ipynb #7e6c29a4
 def _takes_index(fn) -> bool:
     "Whether `fn` expects to be called as fn(image, index): a second positional parameter without a default."
     try: ps = list(inspect.signature(fn).parameters.values())
@@ -142,6 +146,7 @@ def _takes_index(fn) -> bool:
     required = [p for p in ps if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
     return len(required) >= 2
 
+# %% ../nbs/05_robustness.ipynb #0f62635f
 def robustness_curve(predict_fn,          # fn(image) or fn(image, index) -> binary (H,W) mask
                      images,              # list of uint8 (H,W,3) images
                      gts,                 # matching list of binary (H,W) ground-truth masks
@@ -181,6 +186,7 @@ def robustness_curve(predict_fn,          # fn(image) or fn(image, index) -> bin
     if plot: plot_robustness(df, title=title)
     return df
 
+# %% ../nbs/05_robustness.ipynb #50bbde31
 def plot_robustness(df,          # the table from `robustness_curve`, or several with a `model` column (`compare_curves`)
                     title=None,  # figure title
                    ):
@@ -202,6 +208,7 @@ def plot_robustness(df,          # the table from `robustness_curve`, or several
     fig.tight_layout(rect=(0, 0.06 if len(models) > 1 else 0, 1, 1))
     return fig
 
+# %% ../nbs/05_robustness.ipynb #4fae451a
 def compare_curves(curves:dict, # {model label: table from `robustness_curve`}, e.g. the base and the fine-tuned model
                    plot:bool=True, # draw every model's curves on the same axes
                    title=None,  # figure title
@@ -215,7 +222,7 @@ def compare_curves(curves:dict, # {model label: table from `robustness_curve`}, 
     if plot: plot_robustness(both, title=title)
     return both
 
-# %% ../nbs/05_robustness.ipynb #cd6d464e
+# %% ../nbs/05_robustness.ipynb #3072d3c6
 def robustness_items(root,               # a VOS-layout dataset with ground truth (`Annotations/`)
                      split=None,         # its ImageSets split (None: every video)
                      frames_per_video=2, # annotated frames per video, evenly spread
@@ -236,6 +243,7 @@ def robustness_items(root,               # a VOS-layout dataset with ground trut
             items += [(v, frames[r], int(o)) for o in ids_present(ids) if 0 < o < 255]
     return items
 
+# %% ../nbs/05_robustness.ipynb #5b96f90b
 def load_items(root,       # the dataset of `items`
                items,      # (video, frame, object id) from `robustness_items`
                width=None, # resize to this width (None: the frame's own size)

@@ -125,10 +125,12 @@ class Tracker(SAM2Base):
         if ctx is None or ctx.prompted or not self.policy.reranks: return decoder
         return _PolicyChoice(decoder, self.policy, ctx)
 
-    def previous_output(self, output_dict:dict, frame_idx:int, reverse:bool=False) -> dict|None:
-        "The stored outputs of the frame just before `frame_idx` in tracking order, if held."
-        p = frame_idx + (1 if reverse else -1)
-        return output_dict["non_cond_frame_outputs"].get(p) or output_dict["cond_frame_outputs"].get(p)
+# %% ../nbs/02a_tracker.ipynb #362a47d8
+@patch
+def previous_output(self:Tracker, output_dict:dict, frame_idx:int, reverse:bool=False) -> dict|None:
+    "The stored outputs of the frame just before `frame_idx` in tracking order, if held."
+    p = frame_idx + (1 if reverse else -1)
+    return output_dict["non_cond_frame_outputs"].get(p) or output_dict["cond_frame_outputs"].get(p)
 
 # %% ../nbs/02a_tracker.ipynb #71285777
 @patch

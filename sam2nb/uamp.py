@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from fastcore.basics import patch
+from fastcore.basics import patch, patch_to
 from tqdm.auto import tqdm
 
 from .core import atomic_path, CheckpointError, load_checkpoint_file, seeded
@@ -20,14 +20,16 @@ from .data import read_mask, ids_present, list_frames, frame_path
 from .metrics import evaluate_vos, db_eval_iou
 from .predict import VideoPredictor, save_masks
 from .tracker import MemoryPolicy
-from .train import Trainer, FeatureCache, forward_clip, sam2_loss, mask_iou, mask_to_box, default_cache_bytes
+from .train import Callback, Trainer, FeatureCache, forward_clip, default_cache_bytes
+from .prompts import mask_to_box
+from .losses import sam2_loss, mask_iou
 
 # %% auto #0
 __all__ = ['STABLE_FRAMES', 'STABLE_IOU', 'SAMURAI_KF_WEIGHT', 'MEMORY_IOU', 'MEMORY_OBJ', 'MEMORY_KF', 'MEMORY_KEEP', 'MODES',
            'UAMP_LOSS', 'MASK_LOSS', 'box_iou', 'xyxy_to_xyah', 'xyah_to_xyxy', 'KalmanBox', 'fresh_track', 'kf_step',
            'samurai_valid', 'select_memory_frames', 'UAMP', 'save_uamp', 'load_uamp', 'SamuraiPolicy', 'UAMPPolicy',
            'memory_policy', 'UAMPPredictor', 'frame_info', 'track_frames', 'track', 'vos_video', 'uamp_loss_weights',
-           'uamp_loss', 'clip_loss', 'feature_bytes', 'cache_fits', 'train_uamp', 'evaluate_modes']
+           'uamp_loss', 'clip_loss', 'feature_bytes', 'cache_fits', 'UAMPTraining', 'train_uamp', 'evaluate_modes']
 
 # %% ../nbs/08_uamp.ipynb #817de359
 def box_iou(a:torch.Tensor, # (..., 4) boxes [x0, y0, x1, y1)
@@ -52,7 +54,7 @@ def xyah_to_xyxy(xyah) -> np.ndarray:
     w = a * h
     return np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
 
-# %% ../nbs/08_uamp.ipynb #1c6c0784
+# %% ../nbs/08_uamp.ipynb #6ee8e8ff
 class KalmanBox:
     "Constant-velocity Kalman filter over `[cx, cy, a, h]` + velocities; noise scaled by the box height."
     def __init__(self, std_position:float=1/20, # position noise as a fraction of the box height
@@ -71,24 +73,30 @@ class KalmanBox:
         xyah = np.asarray(xyah, dtype=np.float64)
         return np.r_[xyah, np.zeros(4)], np.diag(self._std(xyah[3], 2, 10) ** 2)
 
-    def predict(self, mean, cov) -> tuple[np.ndarray, np.ndarray]:
-        "One step ahead."
-        q = np.diag(self._std(mean[3], 1, 1) ** 2)
-        return self.motion @ mean, self.motion @ cov @ self.motion.T + q
+# %% ../nbs/08_uamp.ipynb #c7ca992c
+@patch
+def predict(self:KalmanBox, mean, cov) -> tuple[np.ndarray, np.ndarray]:
+    "One step ahead."
+    q = np.diag(self._std(mean[3], 1, 1) ** 2)
+    return self.motion @ mean, self.motion @ cov @ self.motion.T + q
 
-    def project(self, mean, cov) -> tuple[np.ndarray, np.ndarray]:
-        "The predicted measurement and its covariance."
-        r = np.diag(self._std(mean[3], 1, 0, a_pos=1e-1)[:4] ** 2)
-        return self.observe @ mean, self.observe @ cov @ self.observe.T + r
+# %% ../nbs/08_uamp.ipynb #354e8a2d
+@patch
+def project(self:KalmanBox, mean, cov) -> tuple[np.ndarray, np.ndarray]:
+    "The predicted measurement and its covariance."
+    r = np.diag(self._std(mean[3], 1, 0, a_pos=1e-1)[:4] ** 2)
+    return self.observe @ mean, self.observe @ cov @ self.observe.T + r
 
-    def update(self, mean, cov, xyah) -> tuple[np.ndarray, np.ndarray]:
-        "Correct the prediction with a measured box."
-        z, s = self.project(mean, cov)
-        gain = np.linalg.solve(s, (cov @ self.observe.T).T).T
-        mean = mean + gain @ (np.asarray(xyah, dtype=np.float64) - z)
-        return mean, cov - gain @ s @ gain.T
+# %% ../nbs/08_uamp.ipynb #0cca307b
+@patch
+def update(self:KalmanBox, mean, cov, xyah) -> tuple[np.ndarray, np.ndarray]:
+    "Correct the prediction with a measured box."
+    z, s = self.project(mean, cov)
+    gain = np.linalg.solve(s, (cov @ self.observe.T).T).T
+    mean = mean + gain @ (np.asarray(xyah, dtype=np.float64) - z)
+    return mean, cov - gain @ s @ gain.T
 
-# %% ../nbs/08_uamp.ipynb #ee2f06b1
+# %% ../nbs/08_uamp.ipynb #6d93a81d
 STABLE_FRAMES, STABLE_IOU, SAMURAI_KF_WEIGHT = 15, 0.3, 0.25  # SAMURAI's published defaults
 _KF = KalmanBox()
 
@@ -96,6 +104,7 @@ def fresh_track() -> dict:
     "The Kalman state of an object that has just been prompted."
     return {"mean": None, "cov": None, "stable": 0}
 
+# %% ../nbs/08_uamp.ipynb #172f11c5
 def kf_step(track:dict|None,       # the object's state after the previous frame (`fresh_track()` or None: new)
             boxes:torch.Tensor,    # (M, 4) boxes of the M candidate masks
             ious:torch.Tensor,     # (M,) predicted IoUs
@@ -156,7 +165,7 @@ def select_memory_frames(frame_idx:int,  # the frame being segmented
     if prev in valid and prev not in keep: keep.insert(0, prev)
     return keep[:n_use][::-1]
 
-# %% ../nbs/08_uamp.ipynb #aa91f49c
+# %% ../nbs/08_uamp.ipynb #84193722
 def _prob_to(x, size): return F.adaptive_avg_pool2d(x, size)
 
 class UAMP(nn.Module):
@@ -184,52 +193,64 @@ class UAMP(nn.Module):
         self.rel_score = nn.Linear(self.n_reliability, 1)       # learned hard selection (logit of IoU > 0.5)
         self.register_buffer("kf_weight", torch.tensor(float(kf_weight)))
 
-    @classmethod
-    def for_model(cls, model,        # the SAM 2 model the layers are for
-                  seed:int|None=0,   # seed of the random init (None: the global torch RNG)
-                  **kwargs):         # more `UAMP` options
-        "UAMP layers sized for a SAM 2 model; the same seed gives the same layers, and the caller's RNG is left alone."
-        with seeded(seed): layers = cls(dim=model.hidden_dim, mem_dim=model.mem_dim, **kwargs)   # built on the CPU
-        return layers.to(next(model.parameters()).device)
+# %% ../nbs/08_uamp.ipynb #d56ea161
+@patch(cls_method=True)
+def for_model(cls:UAMP, model,        # the SAM 2 model the layers are for
+              seed:int|None=0,   # seed of the random init (None: the global torch RNG)
+              **kwargs):         # more `UAMP` options
+    "UAMP layers sized for a SAM 2 model; the same seed gives the same layers, and the caller's RNG is left alone."
+    with seeded(seed): layers = cls(dim=model.hidden_dim, mem_dim=model.mem_dim, **kwargs)   # built on the CPU
+    return layers.to(next(model.parameters()).device)
 
-    @property
-    def config(self) -> dict:
-        return dict(dim=self.dim, mem_dim=self.mem_dim, hidden=self.hidden, groups=self.groups,
-                    kf_weight=float(self.kf_weight), hard_select=self.hard_select)
+# %% ../nbs/08_uamp.ipynb #0249e3db
+@patch(as_prop=True)
+def config(self:UAMP) -> dict:
+    "The constructor arguments that rebuild these layers (saved with their weights)."
+    return dict(dim=self.dim, mem_dim=self.mem_dim, hidden=self.hidden, groups=self.groups,
+                kf_weight=float(self.kf_weight), hard_select=self.hard_select)
 
-    def uncertainty(self, feat, feat_prev, cond, cond_prev, mask_prev):
-        "Uncertainty logits `(B,1,h,w)` from backbone features, conditioned features and the previous mask logits."
-        m = _prob_to(torch.sigmoid(mask_prev.float()), feat.shape[-2:])
-        x = torch.cat([self.feat_proj(torch.cat([feat, feat_prev], 1)), self.diff_proj(cond - cond_prev), m], 1)
-        return self.unc_head(x)
+# %% ../nbs/08_uamp.ipynb #558b88ef
+@patch
+def uncertainty(self:UAMP, feat, feat_prev, cond, cond_prev, mask_prev):
+    "Uncertainty logits `(B,1,h,w)` from backbone features, conditioned features and the previous mask logits."
+    m = _prob_to(torch.sigmoid(mask_prev.float()), feat.shape[-2:])
+    x = torch.cat([self.feat_proj(torch.cat([feat, feat_prev], 1)), self.diff_proj(cond - cond_prev), m], 1)
+    return self.unc_head(x)
 
-    def fuse(self, cond, cond_prev, u):
-        "F~ = F + alpha (1-U) (F_prev - F): stable regions lean on the last frame, changing ones on memory."
-        return cond + self.alpha.view(1, -1, 1, 1) * (1 - u) * (cond_prev - cond)
+# %% ../nbs/08_uamp.ipynb #f38ed692
+@patch
+def fuse(self:UAMP, cond, cond_prev, u):
+    "F~ = F + alpha (1-U) (F_prev - F): stable regions lean on the last frame, changing ones on memory."
+    return cond + self.alpha.view(1, -1, 1, 1) * (1 - u) * (cond_prev - cond)
 
-    @staticmethod
-    def reliability_features(pred_iou, obj_score, kf_iou, u, mask_logits) -> torch.Tensor:
-        "`(B,5)`: predicted IoU, sigmoid(object score), Kalman IoU, 1 - mean U in the mask, 1 - mask entropy."
-        p = torch.sigmoid(mask_logits.float())
-        area = p.flatten(1).sum(-1).clamp(min=1e-6)
-        if u is None: certainty = torch.ones_like(area)
-        else:
-            m = _prob_to(p, u.shape[-2:])
-            certainty = 1 - (u * m).flatten(1).sum(-1) / m.flatten(1).sum(-1).clamp(min=1e-6)
-        ent = (torch.special.entr(p) + torch.special.entr(1 - p)) / math.log(2)
-        ent = (ent * p).flatten(1).sum(-1) / area
-        return torch.stack([pred_iou.float().clamp(0, 1), torch.sigmoid(obj_score.float()),
-                            kf_iou.float(), certainty, 1 - ent], -1)
+# %% ../nbs/08_uamp.ipynb #86a78102
+@patch_to(UAMP, static_method=True)
+def reliability_features(pred_iou, obj_score, kf_iou, u, mask_logits) -> torch.Tensor:
+    "`(B,5)`: predicted IoU, sigmoid(object score), Kalman IoU, 1 - mean U in the mask, 1 - mask entropy."
+    p = torch.sigmoid(mask_logits.float())
+    area = p.flatten(1).sum(-1).clamp(min=1e-6)
+    if u is None: certainty = torch.ones_like(area)
+    else:
+        m = _prob_to(p, u.shape[-2:])
+        certainty = 1 - (u * m).flatten(1).sum(-1) / m.flatten(1).sum(-1).clamp(min=1e-6)
+    ent = (torch.special.entr(p) + torch.special.entr(1 - p)) / math.log(2)
+    ent = (ent * p).flatten(1).sum(-1) / area
+    return torch.stack([pred_iou.float().clamp(0, 1), torch.sigmoid(obj_score.float()),
+                        kf_iou.float(), certainty, 1 - ent], -1)
 
-    def memory_delta(self, r):
-        "What a frame's reliability adds to its memory encoding, `(B, mem_dim, 1, 1)`."
-        return self.rel_proj(r)[..., None, None]
+# %% ../nbs/08_uamp.ipynb #4bc01ca8
+@patch
+def memory_delta(self:UAMP, r):
+    "What a frame's reliability adds to its memory encoding, `(B, mem_dim, 1, 1)`."
+    return self.rel_proj(r)[..., None, None]
 
-    def select_logit(self, r):
-        "Learned logit that a memory frame is reliable (mask IoU > 0.5)."
-        return self.rel_score(r)[..., 0]
+# %% ../nbs/08_uamp.ipynb #3d31c104
+@patch
+def select_logit(self:UAMP, r):
+    "Learned logit that a memory frame is reliable (mask IoU > 0.5)."
+    return self.rel_score(r)[..., 0]
 
-# %% ../nbs/08_uamp.ipynb #3220ba87
+# %% ../nbs/08_uamp.ipynb #d6a7e909
 def save_uamp(uamp:UAMP,        # the layers to save
               path:str|Path,     # the `.pt` file to write
               base=None,         # the SAM 2 model it was trained with, or its checkpoint name
@@ -245,6 +266,7 @@ def save_uamp(uamp:UAMP,        # the layers to save
     with atomic_path(path) as tmp: torch.save(ckpt, tmp)
     return Path(path)
 
+# %% ../nbs/08_uamp.ipynb #60943c10
 def load_uamp(path:str|Path,  # a file written by `save_uamp`
               model=None,     # the SAM 2 it will run on (checked for matching sizes; its device is used)
              ) -> UAMP:
@@ -267,7 +289,7 @@ def load_uamp(path:str|Path,  # a file written by `save_uamp`
         uamp = uamp.to(next(model.parameters()).device)
     return uamp
 
-# %% ../nbs/08_uamp.ipynb #2961d041
+# %% ../nbs/08_uamp.ipynb #b3122619
 class SamuraiPolicy(MemoryPolicy):
     "SAMURAI (Yang et al., 2024): Kalman re-ranking of SAM 2's candidate masks and memory frames chosen by fixed quality rules."
     def __init__(self, kf_weight:float=SAMURAI_KF_WEIGHT, # weight of the Kalman box IoU against the predicted IoU
@@ -282,29 +304,31 @@ class SamuraiPolicy(MemoryPolicy):
         return all(samurai_valid(dict(pred_iou=p, obj_score=o, kf_score=k))
                    for p, o, k in zip(record["pred_iou"], record["obj_score"], record["kf_score"]))
 
-    def memory_bank(self, ctx, output_dict):
-        "SAMURAI's memory frames in SAM 2's six slots (or SAM 2's own window when not selecting); recorded as `memory`."
-        tr, d = ctx.tracker, (-1 if ctx.reverse else 1)
-        nc, n_use = output_dict["non_cond_frame_outputs"], tr.num_maskmem - 1
-        behind = {k: o for k, o in nc.items() if (k - ctx.frame_idx) * d < 0}
-        def ok(out): rec = out.get("policy") or {}; return "pred_iou" not in rec or self.valid(rec)  # prompted: always
-        chosen = select_memory_frames(ctx.frame_idx, {k: (ok(o) if self.select else True) for k, o in behind.items()},
-                                      ctx.reverse, MEMORY_KEEP if self.select else len(behind), n_use)
-        ctx.state["memory"] = chosen
-        if not self.select: return output_dict
-        view, recent = {}, chosen[::-1]   # SAM 2 reads slot k at frame_idx - k: the most recent chosen frame goes first
-        for k in range(1, max(tr.max_obj_ptrs_in_encoder, n_use + 1)):
-            pos = ctx.frame_idx - d * k
-            orig = nc.get(pos)
-            if k <= n_use:
-                if k > len(recent): continue
-                s = nc[recent[k - 1]]
-                view[pos] = s if orig is None or orig is s else {
-                    **orig, "maskmem_features": s["maskmem_features"], "maskmem_pos_enc": s["maskmem_pos_enc"]}
-            elif orig is not None: view[pos] = orig
-        return {"cond_frame_outputs": output_dict["cond_frame_outputs"], "non_cond_frame_outputs": view}
+# %% ../nbs/08_uamp.ipynb #b06c632b
+@patch
+def memory_bank(self:SamuraiPolicy, ctx, output_dict):
+    "SAMURAI's memory frames in SAM 2's six slots (or SAM 2's own window when not selecting); recorded as `memory`."
+    tr, d = ctx.tracker, (-1 if ctx.reverse else 1)
+    nc, n_use = output_dict["non_cond_frame_outputs"], tr.num_maskmem - 1
+    behind = {k: o for k, o in nc.items() if (k - ctx.frame_idx) * d < 0}
+    def ok(out): rec = out.get("policy") or {}; return "pred_iou" not in rec or self.valid(rec)  # prompted: always
+    chosen = select_memory_frames(ctx.frame_idx, {k: (ok(o) if self.select else True) for k, o in behind.items()},
+                                  ctx.reverse, MEMORY_KEEP if self.select else len(behind), n_use)
+    ctx.state["memory"] = chosen
+    if not self.select: return output_dict
+    view, recent = {}, chosen[::-1]   # SAM 2 reads slot k at frame_idx - k: the most recent chosen frame goes first
+    for k in range(1, max(tr.max_obj_ptrs_in_encoder, n_use + 1)):
+        pos = ctx.frame_idx - d * k
+        orig = nc.get(pos)
+        if k <= n_use:
+            if k > len(recent): continue
+            s = nc[recent[k - 1]]
+            view[pos] = s if orig is None or orig is s else {
+                **orig, "maskmem_features": s["maskmem_features"], "maskmem_pos_enc": s["maskmem_pos_enc"]}
+        elif orig is not None: view[pos] = orig
+    return {"cond_frame_outputs": output_dict["cond_frame_outputs"], "non_cond_frame_outputs": view}
 
-# %% ../nbs/08_uamp.ipynb #b1d3c7a2
+# %% ../nbs/08_uamp.ipynb #eb154134
 @patch
 def choose(self:SamuraiPolicy, ctx, masks, ious, object_score_logits):
     "Each object's candidate by `kf_step`; its scores and Kalman state are recorded per object."
@@ -324,16 +348,18 @@ def choose(self:SamuraiPolicy, ctx, masks, ious, object_score_logits):
                          kf_score=kf_score, kf_iou=kf_iou).items(): rec[k].append(v)
     return torch.tensor(picks, dtype=torch.long)
 
+# %% ../nbs/08_uamp.ipynb #c0f28ad9
 @patch
 def record(self:SamuraiPolicy, ctx, out):
     "A prompted frame starts a new track for each object."
     if ctx.prompted: ctx.state.update(reverse=ctx.reverse, track=[fresh_track() for _ in range(len(out["obj_ptr"]))])
 
+# %% ../nbs/08_uamp.ipynb #04c7ad4a
 @patch
 def __repr__(self:SamuraiPolicy):
     return f"{type(self).__name__}(kf_weight={self.kf_weight}, stable_frames={self.stable_frames}, select={self.select})"
 
-# %% ../nbs/08_uamp.ipynb #b1d3c7a3
+# %% ../nbs/08_uamp.ipynb #0bb17ded
 class UAMPPolicy(SamuraiPolicy):
     "UAMP: SAMURAI's re-ranking with learned layers: uncertainty-gated fusion with the last frame, and memory weighted by reliability."
     def __init__(self, uamp:UAMP,                 # the layers (fresh ones: exactly SAM 2)
@@ -345,31 +371,39 @@ class UAMPPolicy(SamuraiPolicy):
 
     def valid(self, record): return all(s > 0 for s in record.get("select", [1.]))   # the learned hard selection
 
-    def after_memory(self, ctx, pix):
-        "F~ = F + alpha (1-U) (F_prev - F) once the previous tracked frame has features; U's logits are recorded."
-        prev, prev_mask = ctx.prev_state, (ctx.prev or {}).get("pred_masks")
-        u_logit, fused = None, pix
-        if "feat" in prev and "fused" in prev and prev_mask is not None:
-            u_logit = self.uamp.uncertainty(ctx.backbone, prev["feat"], pix, prev["fused"], prev_mask.to(pix.device))
-            fused = self.uamp.fuse(pix, prev["fused"], torch.sigmoid(u_logit)).to(pix.dtype)
-        ctx.state.update(feat=ctx.backbone, fused=fused, u_logit=u_logit)
-        return fused
+# %% ../nbs/08_uamp.ipynb #9d403e71
+@patch
+def after_memory(self:UAMPPolicy, ctx, pix):
+    "F~ = F + alpha (1-U) (F_prev - F) once the previous tracked frame has features; U's logits are recorded."
+    prev, prev_mask = ctx.prev_state, (ctx.prev or {}).get("pred_masks")
+    u_logit, fused = None, pix
+    if "feat" in prev and "fused" in prev and prev_mask is not None:
+        u_logit = self.uamp.uncertainty(ctx.backbone, prev["feat"], pix, prev["fused"], prev_mask.to(pix.device))
+        fused = self.uamp.fuse(pix, prev["fused"], torch.sigmoid(u_logit)).to(pix.dtype)
+    ctx.state.update(feat=ctx.backbone, fused=fused, u_logit=u_logit)
+    return fused
 
-    def after_encoding(self, ctx, maskmem, mask_logits, object_score_logits):
-        "The memory plus the reliability projection; the reliability features and the selection logit are recorded."
-        rec, dev = ctx.state, maskmem.device
-        kf_iou = torch.tensor([1. if k is None else k for k in rec["kf_iou"]], device=dev)
-        u = None if rec.get("u_logit") is None else torch.sigmoid(rec["u_logit"])
-        r = self.uamp.reliability_features(torch.tensor(rec["pred_iou"], device=dev), object_score_logits[:, 0], kf_iou, u,
-                                           mask_logits)
-        rec.update(r=r, select=self.uamp.select_logit(r).detach().float().cpu().tolist())
-        return maskmem + self.uamp.memory_delta(r).to(maskmem.dtype)
+# %% ../nbs/08_uamp.ipynb #ec0f81ee
+@patch
+def after_encoding(self:UAMPPolicy, ctx, maskmem, mask_logits, object_score_logits):
+    "The memory plus the reliability projection; the reliability features and the selection logit are recorded."
+    rec, dev = ctx.state, maskmem.device
+    kf_iou = torch.tensor([1. if k is None else k for k in rec["kf_iou"]], device=dev)
+    u = None if rec.get("u_logit") is None else torch.sigmoid(rec["u_logit"])
+    r = self.uamp.reliability_features(torch.tensor(rec["pred_iou"], device=dev), object_score_logits[:, 0], kf_iou, u,
+                                       mask_logits)
+    rec.update(r=r, select=self.uamp.select_logit(r).detach().float().cpu().tolist())
+    return maskmem + self.uamp.memory_delta(r).to(maskmem.dtype)
 
-    def record(self, ctx, out):
-        super().record(ctx, out)
-        prev = ctx.prev_state
-        prev.pop("feat", None); prev.pop("fused", None)   # only the next frame reads a frame's feature maps
+# %% ../nbs/08_uamp.ipynb #af046efd
+@patch
+def record(self:UAMPPolicy, ctx, out):
+    "SAMURAI's record; the previous frame's feature maps are dropped (only the next frame reads them)."
+    super(UAMPPolicy, self).record(ctx, out)
+    prev = ctx.prev_state
+    prev.pop("feat", None); prev.pop("fused", None)   # only the next frame reads a frame's feature maps
 
+# %% ../nbs/08_uamp.ipynb #db1bdce5
 MODES = ("sam2", "samurai", "uamp")
 
 def memory_policy(mode:str,                  # "sam2", "samurai" or "uamp"
@@ -391,21 +425,10 @@ def memory_policy(mode:str,                  # "sam2", "samurai" or "uamp"
                          f"({model.hidden_dim}/{model.mem_dim})")
     return UAMPPolicy(layers, kf_weight, stable_frames)
 
-# %% ../nbs/08_uamp.ipynb #f97549e7
+# %% ../nbs/08_uamp.ipynb #dd9da476
 class UAMPPredictor(VideoPredictor):
     "sam2nb's `VideoPredictor` tracking with SAM 2's, SAMURAI's or UAMP's memory policy (`mode`)."
     mode:str = "sam2"
-    @classmethod
-    def from_model(cls, model,              # a `SAM2Base` (from `load_model`/`tiny_model`)
-                   mode:str="uamp",         # "sam2", "samurai" or "uamp"
-                   uamp:UAMP|None=None,     # trained layers for "uamp" (None: fresh, i.e. exactly SAM 2)
-                   kf_weight:float|None=None, # Kalman weight (None: SAMURAI's 0.25 in "samurai", the layers' own in "uamp")
-                   stable_frames:int=STABLE_FRAMES, # stable frames before the Kalman score re-ranks (SAMURAI: 15)
-                   **opts,                  # `VideoPredictor.from_model` options (fill_hole_area, release_outputs, ...)
-                  ) -> "UAMPPredictor":
-        "A predictor sharing `model`'s weights (nothing copied, `model` unchanged)."
-        return super().from_model(model, **opts).uamp_setup(mode, uamp, kf_weight, stable_frames)
-
     def uamp_setup(self, mode:str="uamp", uamp:UAMP|None=None, kf_weight:float|None=None,
                    stable_frames:int=STABLE_FRAMES): # as in `from_model`
         "Switch the tracking mode (the memory bank of an existing state is kept)."
@@ -413,11 +436,25 @@ class UAMPPredictor(VideoPredictor):
         self.__dict__["mode"] = mode
         return self
 
-    @property
-    def uamp(self) -> UAMP|None:
-        "The UAMP layers in \"uamp\" mode."
-        return getattr(self.policy, "uamp", None)
+# %% ../nbs/08_uamp.ipynb #ddb6bd4e
+@patch(cls_method=True)
+def from_model(cls:UAMPPredictor, model,              # a `SAM2Base` (from `load_model`/`tiny_model`)
+               mode:str="uamp",         # "sam2", "samurai" or "uamp"
+               uamp:UAMP|None=None,     # trained layers for "uamp" (None: fresh, i.e. exactly SAM 2)
+               kf_weight:float|None=None, # Kalman weight (None: SAMURAI's 0.25 in "samurai", the layers' own in "uamp")
+               stable_frames:int=STABLE_FRAMES, # stable frames before the Kalman score re-ranks (SAMURAI: 15)
+               **opts,                  # `VideoPredictor.from_model` options (fill_hole_area, release_outputs, ...)
+              ) -> "UAMPPredictor":
+    "A predictor sharing `model`'s weights (nothing copied, `model` unchanged)."
+    return super(UAMPPredictor, cls).from_model(model, **opts).uamp_setup(mode, uamp, kf_weight, stable_frames)
 
+# %% ../nbs/08_uamp.ipynb #ed79bb34
+@patch(as_prop=True)
+def uamp(self:UAMPPredictor) -> UAMP|None:
+    "The UAMP layers in \"uamp\" mode."
+    return getattr(self.policy, "uamp", None)
+
+# %% ../nbs/08_uamp.ipynb #16d76189
 _PER_OBJECT = ("pred_iou", "obj_score", "kf_score", "kf_iou", "select")
 
 def frame_info(state:dict, # an inference state of a `VideoPredictor` (any policy)
@@ -433,6 +470,7 @@ def frame_info(state:dict, # an inference state of a `VideoPredictor` (any polic
         if rec.get("u_logit") is not None: info[obj_id]["U"] = torch.sigmoid(rec["u_logit"])
     return info
 
+# %% ../nbs/08_uamp.ipynb #6aaf55b2
 @torch.inference_mode()  # on a generator, torch enters the mode around each step, not while the caller holds a frame
 def track_frames(predictor,          # a `VideoPredictor` / `UAMPPredictor` (or sam2's own)
                  video,              # what `init_state` takes: a folder of frames, a video file, a list of frames
@@ -471,7 +509,7 @@ def vos_video(root:str|Path, # a VOS-layout dataset with ground truth
     if not objs: raise ValueError(f"{first}: no object on the first annotated frame to prompt with")
     return dict(frames=frames, annotated=annotated, start=frames.index(annotated[0]), masks={o: ids == o for o in objs})
 
-# %% ../nbs/08_uamp.ipynb #47d6393b
+# %% ../nbs/08_uamp.ipynb #e7d6b8c2
 UAMP_LOSS = dict(mask=1., uncertainty=1., reliability=1., coherence=1.)  # weights of the terms
 MASK_LOSS = dict(focal=20., dice=1., bce=0., iou=0., obj=0.)  # SAM 2's mask loss terms
 
@@ -483,6 +521,7 @@ def uamp_loss_weights(weights:dict|None=None, # overrides of `UAMP_LOSS`
     if unknown: raise ValueError(f"unknown UAMP loss terms {sorted(unknown)}: the terms are {list(UAMP_LOSS)}")
     return w
 
+# %% ../nbs/08_uamp.ipynb #ed49c54e
 def uamp_loss(out:dict,              # `forward_clip` output, tracked with a `UAMPPolicy`
               uamp:UAMP,             # the layers being trained (their selection head scores reliability)
               weights:dict|None=None, # overrides of `UAMP_LOSS` (mask, uncertainty, reliability, coherence)
@@ -511,7 +550,7 @@ def uamp_loss(out:dict,              # `forward_clip` output, tracked with a `UA
     terms["loss"] = sum(w[k] * terms[k] for k in UAMP_LOSS)
     return terms
 
-# %% ../nbs/08_uamp.ipynb #d42263c2
+# %% ../nbs/08_uamp.ipynb #82cb863c
 def clip_loss(model, uamp:UAMP, # the frozen SAM 2 and the UAMP layers
               batch:dict,       # a `collate` batch of clips
               seed:int=0,       # seed of the engine's prompt choices
@@ -522,6 +561,7 @@ def clip_loss(model, uamp:UAMP, # the frozen SAM 2 and the UAMP layers
     out = forward_clip(model, batch, "mask", torch.Generator().manual_seed(seed), policy=UAMPPolicy(uamp))
     return uamp_loss(out, uamp, loss_weights)
 
+# %% ../nbs/08_uamp.ipynb #340a7d2a
 def feature_bytes(model, # a `SAM2Base`
                  ) -> int:
     "Bytes of one frame in a float32 `FeatureCache`: every FPN level SAM 2's heads read."
@@ -541,6 +581,25 @@ def cache_fits(model,           # the frozen `SAM2Base`
     if not fits: print(f"feature cache off: {need / 2**30:.1f} GiB of features > its {max_bytes / 2**30:.1f} GiB budget")
     return fits
 
+# %% ../nbs/08_uamp.ipynb #c0db637f
+class UAMPTraining(Callback):
+    "UAMP training as a callback: SAM 2 frozen and run as at inference, the layers attached as `model.uamp` while a run lasts."
+    def __init__(self, uamp:UAMP): self.uamp = uamp   # the layers to train
+    def setup(self):
+        sam = self.trainer.sam
+        self.was_training = sam.training
+        sam.requires_grad_(False); self.uamp.requires_grad_(True)
+        # a submodule: the optimiser, DDP and the checkpoints see exactly these parameters
+        sam.uamp = self.uamp.to(self.trainer.device)
+    def before_fit(self):
+        self.trainer.sam.uamp = self.uamp
+        self.trainer.sam.eval()   # SAM 2 is frozen: its dropout stays off, as at inference
+    def cleanup(self):
+        sam = self.trainer.sam
+        if "uamp" in sam._modules: del sam.uamp
+        sam.train(self.was_training)
+
+# %% ../nbs/08_uamp.ipynb #bb8d17e1
 def train_uamp(model,                 # a `SAM2Base`; frozen here (requires_grad False, eval mode)
                train_data,            # clips (`VOSDataset` items: images, masks, ...)
                uamp:UAMP|None=None,   # layers to train (None: fresh ones)
@@ -555,26 +614,17 @@ def train_uamp(model,                 # a `SAM2Base`; frozen here (requires_grad
                grad_clip:float|None=1.0, # gradient-norm clipping
                **trainer_kwargs,      # anything else `sam2nb.train.Trainer` takes (batch_size, seed, progress, ...)
               ) -> tuple[UAMP, Trainer]:
-    "Train UAMP layers on a frozen SAM 2 with the engine's `Trainer` (mask prompt on frame 0)."
+    "Train UAMP layers on a frozen SAM 2: the engine's `Trainer` with `UAMPTraining`, the UAMP loss and policy (mask prompt on frame 0)."
     uamp_loss_weights(loss_weights)   # a misspelt term fails before training starts
     uamp = uamp if uamp is not None else UAMP.for_model(model)
-    was_training = model.training
-    model.requires_grad_(False)
-    uamp.requires_grad_(True)
     if isinstance(cache, str) and cache == "auto":
         budget = default_cache_bytes() if cache_bytes is None else int(cache_bytes)
         cache = FeatureCache(model, max_bytes=budget) if cache_fits(model, train_data, budget) else None
-    model.uamp = uamp  # a submodule for the duration: the trainer optimises exactly these parameters
-    try:
-        trainer = Trainer(model, train_data, out_dir=out_dir, steps=steps, lr=lr, vision_lr=None,
-                          weight_decay=weight_decay, layer_decay=None, warmup=warmup, grad_clip=grad_clip,
-                          loss=lambda out, batch: uamp_loss(out, uamp, loss_weights), prompts="mask",
-                          cache=cache, policy=UAMPPolicy(uamp), **{"tensorboard": False, "save_weights": "trainable", **trainer_kwargs})
-        model.eval()  # the trainer switched it to train mode; SAM 2 is frozen, so it runs as at inference
-        trainer.fit()
-    finally:
-        del model.uamp
-        model.train(was_training)
+    trainer = Trainer(model, train_data, out_dir=out_dir, cbs=[UAMPTraining(uamp)], steps=steps, lr=lr, vision_lr=None,
+                      weight_decay=weight_decay, layer_decay=None, warmup=warmup, grad_clip=grad_clip,
+                      loss=lambda out, batch: uamp_loss(out, uamp, loss_weights), prompts="mask",
+                      cache=cache, policy=UAMPPolicy(uamp), **{"tensorboard": False, "save_weights": "trainable", **trainer_kwargs})
+    trainer.fit()
     return uamp.eval(), trainer
 
 # %% ../nbs/08_uamp.ipynb #49ba9c35

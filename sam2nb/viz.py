@@ -10,6 +10,9 @@ from collections.abc import Mapping
 import numpy as np
 import cv2
 import matplotlib.pyplot as plt
+from fastcore.basics import patch
+
+from .core import atomic_path
 
 # %% auto #0
 __all__ = ['VIDEO_CODECS', 'obj_color', 'show_mask', 'show_points', 'show_box', 'overlay', 'write_video', 'frame_grid',
@@ -21,7 +24,7 @@ def obj_color(obj_id:int|None=None, # object id (None: the first colour)
     "The RGB colour (floats in [0,1]) of an object id, from matplotlib's `tab10`."
     return np.array(plt.get_cmap("tab10")(0 if obj_id is None else int(obj_id) % 10)[:3])
 
-# %% ../nbs/03a_viz.ipynb #5211c08a
+# %% ../nbs/03a_viz.ipynb #8b07546b
 def _as_mask(mask) -> np.ndarray:
     "A (H,W) boolean mask from a bool/0-1 array, logits (> 0) or a tensor of shape (H,W), (1,H,W) or (1,1,H,W)."
     if hasattr(mask, "detach"): mask = mask.detach().float().cpu().numpy()
@@ -45,6 +48,7 @@ def show_mask(mask,                 # (H,W) bool/0-1 mask, logits, or a tensor w
     ax.imshow(layer)
     return ax
 
+# %% ../nbs/03a_viz.ipynb #688f5228
 def show_points(coords,             # (N,2) x,y points in pixels
                 labels,             # (N,) 1 = positive (green star), 0 = negative (red star)
                 ax=None,            # matplotlib axis (None: the current one)
@@ -68,7 +72,7 @@ def show_box(box,                   # (4,) x0, y0, x1, y1 in pixels
     ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, edgecolor=color, facecolor=(0, 0, 0, 0), lw=2))
     return ax
 
-# %% ../nbs/03a_viz.ipynb #172da0ed
+# %% ../nbs/03a_viz.ipynb #c1f0920b
 def _masks_dict(masks, obj_ids=None) -> dict:
     "Normalise the accepted mask containers to {obj_id: (H,W) bool}."
     if masks is None: return {}
@@ -84,6 +88,7 @@ def _masks_dict(masks, obj_ids=None) -> dict:
     if len(ids) != len(m): raise ValueError(f"{len(m)} masks but {len(ids)} obj_ids")
     return {k: _as_mask(v) for k, v in zip(ids, m)}
 
+# %% ../nbs/03a_viz.ipynb #806b1243
 def overlay(frame,                  # (H,W,3) uint8 RGB frame
             masks,                  # {obj_id: mask}, (O,H,W) masks/logits, or an (H,W) id map
             obj_ids=None,           # ids for a stack of masks (None: 1..O)
@@ -127,7 +132,6 @@ def write_video(path,            # the .mp4 or .avi to write
                 fps:float=10,    # frames per second
                ) -> Path:
     "Write RGB frames as a video file, atomically; returns the path."
-    from sam2nb.core import atomic_path
     path = Path(path)
     fourcc = VIDEO_CODECS.get(path.suffix.lower())
     if fourcc is None: raise ValueError(f"{path}: write an .mp4 or .avi file")
@@ -172,7 +176,7 @@ def frame_grid(frames,              # a sequence of (H,W,3) frames, or a functio
     fig.tight_layout()
     return fig
 
-# %% ../nbs/03a_viz.ipynb #c92b4565
+# %% ../nbs/03a_viz.ipynb #46a3b11e
 class ClickPrompter:
     "Interactive point prompts for a video predictor: left click positive, right click negative."
     def __init__(self, predictor,    # a SAM 2 video predictor (ours or sam2's)
@@ -188,65 +192,6 @@ class ClickPrompter:
         self._cid = self.fig.canvas.mpl_connect("button_press_event", self.on_click)
         self.draw()
 
-    def on_click(self, event):
-        "Matplotlib `button_press_event` handler: button 1 adds a positive point, button 3 a negative one."
-        if event.inaxes is not self.ax or event.xdata is None or event.button not in (1, 3): return
-        label = 1 if event.button == 1 else 0
-        return self.add_click(event.xdata, event.ydata, label)
-
-    def add_click(self, x, y, label, frame_idx=None, obj_id=None):
-        "Add one click and re-run the predictor on that frame with all the object's clicks there."
-        f = self.frame_idx if frame_idx is None else frame_idx
-        o = self.obj_id if obj_id is None else obj_id
-        pts = self.clicks.setdefault((f, o), [])
-        pts.append((float(x), float(y), int(label)))
-        arr = np.array(pts, np.float32)
-        try:
-            _, obj_ids, logits = self.predictor.add_new_points_or_box(
-                self.state, frame_idx=f, obj_id=o, points=arr[:, :2], labels=arr[:, 2].astype(np.int32))
-        except Exception:
-            pts.pop()  # a rejected click leaves no trace
-            if not pts: del self.clicks[(f, o)]
-            raise
-        self.segments[f] = {i: (logits[k] > 0).cpu().numpy()[0] for k, i in enumerate(obj_ids)}
-        self.draw()
-        return self.segments[f]
-
-    def set_frame(self, frame_idx:int):
-        "Show another frame (the slider's callback)."
-        self.frame_idx = int(frame_idx); self.draw()
-
-    def add_object(self) -> int:
-        "Start a new object: later clicks belong to it."
-        known = set(self.state.get("obj_ids", [])) | {o for _, o in self.clicks}
-        self.obj_id = max(known | {self.obj_id}) + 1
-        self.draw(); return self.obj_id
-
-    def propagate(self, **kwargs):
-        "Propagate all prompts through the video (kwargs go to `propagate_in_video`); keep the masks."
-        for f, obj_ids, logits in self.predictor.propagate_in_video(self.state, **kwargs):
-            self.segments[f] = {i: (logits[k] > 0).cpu().numpy()[0] for k, i in enumerate(obj_ids)}
-        self.draw()
-        return self.segments
-
-    def reset(self):
-        "Forget every prompt and result."
-        self.predictor.reset_state(self.state)
-        self.clicks, self.segments, self.obj_id = {}, {}, 1
-        self.draw()
-
-    def prompts(self) -> list:
-        "The clicks so far in the parameter format that `apply` accepts."
-        return [dict(frame=f, obj_id=o, points=[p[:2] for p in pts], labels=[p[2] for p in pts])
-                for (f, o), pts in sorted(self.clicks.items())]
-
-    def apply(self, prompts:list):
-        "Replay prompts given as data (a notebook parameter): dicts with frame, obj_id, points, labels."
-        for p in prompts:
-            for (x, y), lab in zip(p["points"], p["labels"]):
-                self.add_click(x, y, lab, frame_idx=p["frame"], obj_id=p["obj_id"])
-        return self
-
     def draw(self):
         "Redraw the current frame with its masks and clicks."
         ax, f = self.ax, self.frame_idx
@@ -258,14 +203,87 @@ class ClickPrompter:
         ax.set_title(f"frame {f} -- object {self.obj_id} (left click +, right click -)", fontsize=9)
         self.fig.canvas.draw_idle()
 
-    def widget(self, num_frames:int|None=None):
-        "The interactive controls (needs ipywidgets, and `%matplotlib widget` for clicks)."
-        import ipywidgets as W
-        n = num_frames or self.state["num_frames"]
-        slider = W.IntSlider(0, 0, n - 1, description="frame")
-        slider.observe(lambda ch: self.set_frame(ch["new"]), names="value")
-        buttons = [W.Button(description=d) for d in ("add object", "propagate", "reset")]
-        for b, fn in zip(buttons, (self.add_object, self.propagate, self.reset)): b.on_click(lambda _, fn=fn: fn())
-        box = W.VBox([slider, W.HBox(buttons)])
-        box.slider, box.buttons = slider, buttons
-        return box
+# %% ../nbs/03a_viz.ipynb #b3a852bb
+@patch
+def on_click(self:ClickPrompter, event):
+    "Matplotlib `button_press_event` handler: button 1 adds a positive point, button 3 a negative one."
+    if event.inaxes is not self.ax or event.xdata is None or event.button not in (1, 3): return
+    label = 1 if event.button == 1 else 0
+    return self.add_click(event.xdata, event.ydata, label)
+
+@patch
+def add_click(self:ClickPrompter, x, y, label, frame_idx=None, obj_id=None):
+    "Add one click and re-run the predictor on that frame with all the object's clicks there."
+    f = self.frame_idx if frame_idx is None else frame_idx
+    o = self.obj_id if obj_id is None else obj_id
+    pts = self.clicks.setdefault((f, o), [])
+    pts.append((float(x), float(y), int(label)))
+    arr = np.array(pts, np.float32)
+    try:
+        _, obj_ids, logits = self.predictor.add_new_points_or_box(
+            self.state, frame_idx=f, obj_id=o, points=arr[:, :2], labels=arr[:, 2].astype(np.int32))
+    except Exception:
+        pts.pop()  # a rejected click leaves no trace
+        if not pts: del self.clicks[(f, o)]
+        raise
+    self.segments[f] = {i: (logits[k] > 0).cpu().numpy()[0] for k, i in enumerate(obj_ids)}
+    self.draw()
+    return self.segments[f]
+
+# %% ../nbs/03a_viz.ipynb #c1cf6e5d
+@patch
+def set_frame(self:ClickPrompter, frame_idx:int):
+    "Show another frame (the slider's callback)."
+    self.frame_idx = int(frame_idx); self.draw()
+
+@patch
+def add_object(self:ClickPrompter) -> int:
+    "Start a new object: later clicks belong to it."
+    known = set(self.state.get("obj_ids", [])) | {o for _, o in self.clicks}
+    self.obj_id = max(known | {self.obj_id}) + 1
+    self.draw(); return self.obj_id
+
+# %% ../nbs/03a_viz.ipynb #c7483e13
+@patch
+def prompts(self:ClickPrompter) -> list:
+    "The clicks so far in the parameter format that `apply` accepts."
+    return [dict(frame=f, obj_id=o, points=[p[:2] for p in pts], labels=[p[2] for p in pts])
+            for (f, o), pts in sorted(self.clicks.items())]
+
+@patch
+def apply(self:ClickPrompter, prompts:list):
+    "Replay prompts given as data (a notebook parameter): dicts with frame, obj_id, points, labels."
+    for p in prompts:
+        for (x, y), lab in zip(p["points"], p["labels"]):
+            self.add_click(x, y, lab, frame_idx=p["frame"], obj_id=p["obj_id"])
+    return self
+
+# %% ../nbs/03a_viz.ipynb #cedcec6f
+@patch
+def propagate(self:ClickPrompter, **kwargs):
+    "Propagate all prompts through the video (kwargs go to `propagate_in_video`); keep the masks."
+    for f, obj_ids, logits in self.predictor.propagate_in_video(self.state, **kwargs):
+        self.segments[f] = {i: (logits[k] > 0).cpu().numpy()[0] for k, i in enumerate(obj_ids)}
+    self.draw()
+    return self.segments
+
+@patch
+def reset(self:ClickPrompter):
+    "Forget every prompt and result."
+    self.predictor.reset_state(self.state)
+    self.clicks, self.segments, self.obj_id = {}, {}, 1
+    self.draw()
+
+# %% ../nbs/03a_viz.ipynb #664bebcf
+@patch
+def widget(self:ClickPrompter, num_frames:int|None=None):
+    "The interactive controls (needs ipywidgets, and `%matplotlib widget` for clicks)."
+    import ipywidgets as W
+    n = num_frames or self.state["num_frames"]
+    slider = W.IntSlider(0, 0, n - 1, description="frame")
+    slider.observe(lambda ch: self.set_frame(ch["new"]), names="value")
+    buttons = [W.Button(description=d) for d in ("add object", "propagate", "reset")]
+    for b, fn in zip(buttons, (self.add_object, self.propagate, self.reset)): b.on_click(lambda _, fn=fn: fn())
+    box = W.VBox([slider, W.HBox(buttons)])
+    box.slider, box.buttons = slider, buttons
+    return box
