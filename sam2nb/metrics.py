@@ -123,7 +123,7 @@ def disk(r:int) -> np.ndarray:
     y, x = np.mgrid[-r:r + 1, -r:r + 1]
     return (x * x + y * y <= r * r).astype(np.uint8)
 
-# %% ../nbs/04_metrics.ipynb #a029f5b7
+# %% ../nbs/04_metrics.ipynb #a8ddf11f
 _U = np.uint64
 
 def _shift_into(src,  # packed words (nw, ...)
@@ -151,6 +151,7 @@ def _popcount(X):
     "Set bits of packed words (nw, T, 2, rows) per frame and side: (T, 2)."
     return np.bitwise_count(X).sum(0, dtype=np.uint32).sum(-1).astype(np.int64)
 
+# %% ../nbs/04_metrics.ipynb #fb548de2
 def _pack_pair(g, p,   # bool (T,H,W) ground truth and prediction
                rows,   # slice of rows to keep
                c0, c1, # first and last column to keep
@@ -168,6 +169,7 @@ def _pack_pair(g, p,   # bool (T,H,W) ground truth and prediction
         np.copyto(out[:, :, side, :h], buf.view("<u8").transpose(2, 0, 1))
     return _shift_into(out, -lead, np.empty_like(out)) if lead else out
 
+# %% ../nbs/04_metrics.ipynb #bc4e9060
 def _packed_boundary(X,      # packed masks (nw, t, 2, h + pad)
                      h,      # rows in the window
                      lo, hi, # bits of the frame's first existing column and of the window's last
@@ -194,6 +196,7 @@ def _packed_boundary(X,      # packed masks (nw, t, 2, h + pad)
     e[k] &= (_U(1) << _U(b)) - _U(1); e[k + 1:] = 0
     return e
 
+# %% ../nbs/04_metrics.ipynb #c7bf7e95
 def _dilate_disk(B, # packed boundaries (nw, t, 2, h + pad), with r free bits each side and pad >= r
                  r, # disk radius
                 ):
@@ -218,6 +221,7 @@ def _dilate_disk(B, # packed boundaries (nw, t, 2, h + pad), with r free bits ea
         of[:, :n - dy] |= hf[:, dy:]
     return out
 
+# %% ../nbs/04_metrics.ipynb #8a574b44
 def _f_from_counts(n_fg, n_gt, fg_match, gt_match):
     "DAVIS precision/recall/F rules, elementwise, with the reference's float operations."
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -227,6 +231,40 @@ def _f_from_counts(n_fg, n_gt, fg_match, gt_match):
         R = np.where((n_fg == 0) & (n_gt > 0), 0.0, R)
         return np.where(P + R == 0, 0.0, 2 * P * R / np.where(P + R == 0, 1.0, P + R))
 
+# %% ../nbs/04_metrics.ipynb #386ddf6c
+def _packed_counts(g, p,       # bool (T,H,W) ground truth and prediction
+                   occ,        # (H,W) where either holds foreground in any frame (not empty)
+                   r,          # boundary tolerance in pixels
+                   chunk_bytes,# packed bytes handled at a time
+                  ) -> tuple:
+    "Per frame: mask sizes (T,2), intersection (T,), boundary sizes (T,2), matched boundary pixels (T,2)."
+    T, H, W = g.shape
+    ys, xs = np.flatnonzero(occ.any(1)), np.flatnonzero(occ.any(0))
+    y0, y1 = max(ys[0] - 1, 0), ys[-1]      # boundaries reach one row up ...
+    x0, x1 = max(xs[0] - 1, 0), xs[-1]      # ... and one column left
+    h, pad = y1 - y0 + 1, max(r, 1)
+    c0 = max(x0 - r, 0)                     # columns before x0 are empty: use them as free bits
+    lead = r - (x0 - c0)                    # and shift in what is missing
+    base = c0 - lead                        # frame column of bit 0
+    lo, hi = max(0, -base), x1 - base
+    nw = -(-(hi + 2 + r) // 64)             # the window, a spare bit and r free bits after it
+    frame_bytes = 2 * nw * (h + pad) * 8
+    chunk = max(1, chunk_bytes // frame_bytes)              # frames per cache-sized chunk
+    group = chunk * max(1, (1 << 26) // (chunk * frame_bytes))  # frames packed at a time: about 64 MB at most
+    n, inter = np.empty((T, 2), np.int64), np.empty(T, np.int64)
+    nb, matched = np.empty((T, 2), np.int64), np.empty((T, 2), np.int64)
+    for g0 in range(0, T, group):
+        X = _pack_pair(g[g0:g0 + group], p[g0:g0 + group], slice(y0, y1 + 1), c0, x1, lead, nw, pad)
+        n[g0:g0 + group] = _popcount(X)
+        inter[g0:g0 + group] = _popcount(X[:, :, :1] & X[:, :, 1:])[:, 0]
+        for s in range(0, X.shape[1], chunk):
+            B = _packed_boundary(X[:, s:s + chunk], h, lo, hi, y1 == H - 1, x1 == W - 1)
+            D = _dilate_disk(B, r)
+            D[:, :, 0] &= B[:, :, 1]; D[:, :, 1] &= B[:, :, 0]  # pred boundary near gt's, gt boundary near pred's
+            nb[g0 + s:g0 + s + chunk], matched[g0 + s:g0 + s + chunk] = _popcount(B), _popcount(D)
+    return n, inter, nb, matched
+
+# %% ../nbs/04_metrics.ipynb #e9f278db
 def db_eval_jf(gt,              # (H,W) or (T,H,W) binary ground truth
                pred,            # same shape, binary prediction
                bound_th=0.008,  # boundary tolerance: fraction of the diagonal, or pixels if >= 1
@@ -244,32 +282,10 @@ def db_eval_jf(gt,              # (H,W) or (T,H,W) binary ground truth
     T, H, W = g.shape
     r = bound_pix((H, W), bound_th)
     occ = g.any(0) | p.any(0)
-    ys, xs = np.flatnonzero(occ.any(1)), np.flatnonzero(occ.any(0))
-    if len(ys) == 0:   # nothing anywhere: J = F = 1 on every frame
+    if not occ.any():   # nothing anywhere: J = F = 1 on every frame
         J = F = np.ones(T)
     else:
-        y0, y1 = max(ys[0] - 1, 0), ys[-1]      # boundaries reach one row up ...
-        x0, x1 = max(xs[0] - 1, 0), xs[-1]      # ... and one column left
-        h, pad = y1 - y0 + 1, max(r, 1)
-        c0 = max(x0 - r, 0)                     # columns before x0 are empty: use them as free bits
-        lead = r - (x0 - c0)                    # and shift in what is missing
-        base = c0 - lead                        # frame column of bit 0
-        lo, hi = max(0, -base), x1 - base
-        nw = -(-(hi + 2 + r) // 64)             # the window, a spare bit and r free bits after it
-        frame_bytes = 2 * nw * (h + pad) * 8
-        chunk = max(1, chunk_bytes // frame_bytes)              # frames per cache-sized chunk
-        group = chunk * max(1, (1 << 26) // (chunk * frame_bytes))  # frames packed at a time: about 64 MB at most
-        n, inter = np.empty((T, 2), np.int64), np.empty(T, np.int64)
-        nb, matched = np.empty((T, 2), np.int64), np.empty((T, 2), np.int64)
-        for g0 in range(0, T, group):
-            X = _pack_pair(g[g0:g0 + group], p[g0:g0 + group], slice(y0, y1 + 1), c0, x1, lead, nw, pad)
-            n[g0:g0 + group] = _popcount(X)
-            inter[g0:g0 + group] = _popcount(X[:, :, :1] & X[:, :, 1:])[:, 0]
-            for s in range(0, X.shape[1], chunk):
-                B = _packed_boundary(X[:, s:s + chunk], h, lo, hi, y1 == H - 1, x1 == W - 1)
-                D = _dilate_disk(B, r)
-                D[:, :, 0] &= B[:, :, 1]; D[:, :, 1] &= B[:, :, 0]  # pred boundary near gt's, gt boundary near pred's
-                nb[g0 + s:g0 + s + chunk], matched[g0 + s:g0 + s + chunk] = _popcount(B), _popcount(D)
+        n, inter, nb, matched = _packed_counts(g, p, occ, r, chunk_bytes)
         union = n[:, 0] + n[:, 1] - inter
         with np.errstate(invalid="ignore", divide="ignore"):
             J = np.where(union == 0, 1.0, inter / np.maximum(union, 1))
@@ -303,7 +319,7 @@ def db_statistics(values, # per-frame J or F values of one object, 1-D
         D = np.nanmean(v[b[0][0]:b[0][-1] + 1]) - np.nanmean(v[b[3][0]:b[3][-1] + 1])
     return float(M), float(O), float(D)
 
-# %% ../nbs/04_metrics.ipynb #86e67471
+# %% ../nbs/04_metrics.ipynb #d528894c
 def _read_ids(path, void_to_bg=False):
     ids = read_mask(path)
     if void_to_bg: ids = np.where(ids == 255, 0, ids).astype(np.uint8)
@@ -330,6 +346,7 @@ def _seq_stack(gt_dir, pred_dir, names, missing, void_to_bg=True):
         gts.append(g); preds.append(_read_pred(pred_dir, n, g.shape, missing, Path(gt_dir) / n))
     return np.stack(gts), np.stack(preds)
 
+# %% ../nbs/04_metrics.ipynb #5122b6d8
 def _davis_sequence(video, gt_dir, pred_dir, missing, bound_th):
     names = _frames(gt_dir)
     if len(names) < 3: raise ValueError(f"sequence {video} ({gt_dir}) has {len(names)} annotated frames: "
@@ -349,6 +366,7 @@ def _davis_sequence(video, gt_dir, pred_dir, missing, bound_th):
                          "J-Decay": jd, "F-Mean": fm, "F-Recall": fr, "F-Decay": fd}, frames=len(J)))
     return rows
 
+# %% ../nbs/04_metrics.ipynb #dbfa8b23
 def _sav_scores(gt, pr, bound_th):
     "SA-V evaluator on id stacks (T,H,W) of the scored frames: {object: (J*100, F*100)}."
     out = {}
@@ -378,6 +396,31 @@ def _sav_sequence(video, gt_dir, pred_dir, missing, bound_th):
             rows.append(dict(sequence=video, object=o, **{"J&F": (j + f) / 2, "J": j, "F": f}))
     return rows
 
+# %% ../nbs/04_metrics.ipynb #d02024ab
+def _vos_summary(per_obj, # one row per object (`_davis_sequence` or `_sav_sequence`)
+                 protocol,# "davis" or "sav"
+                ) -> pd.DataFrame:
+    "The global row of a VOS evaluation: the mean over all objects of all sequences."
+    if protocol == "davis":
+        cols = ["J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay"]
+        g = per_obj[cols].mean()
+        glob = pd.DataFrame([{"J&F-Mean": (g["J-Mean"] + g["F-Mean"]) / 2, **g.to_dict()}])
+    else:
+        j, f = per_obj["J"].mean(), per_obj["F"].mean()
+        glob = pd.DataFrame([{"J&F-Mean": (j + f) / 2, "J-Mean": j, "F-Mean": f}])
+    glob.insert(0, "protocol", protocol)
+    return glob
+
+def _write_csvs(csv_dir, # folder to write into; None: write nothing
+                tables,  # {file name: DataFrame}
+               ):
+    "Each table as `csv_dir/<name>`, written to a temporary name and renamed."
+    if csv_dir is None: return
+    Path(csv_dir).mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        with atomic_path(Path(csv_dir) / name) as tmp: df.to_csv(tmp, index=False)
+
+# %% ../nbs/04_metrics.ipynb #4d9c1775
 def evaluate_vos(gt_root,                     # VOS-layout root holding `annotations/<video>/*.png`
                  pred_root,                   # folder of `<video>/<frame>.png` predictions (or a VOS root)
                  sequences=None,              # list of videos; None: every video in the ground truth
@@ -408,18 +451,8 @@ def evaluate_vos(gt_root,                     # VOS-layout root holding `annotat
         rows += (_davis_sequence if protocol == "davis" else _sav_sequence)(v, gdir, pdir, missing, bound_th)
     per_obj = pd.DataFrame(rows)
     if per_obj.empty: raise ValueError(f"nothing to score: no objects in the ground truth of {videos}")
-    if protocol == "davis":
-        cols = ["J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay"]
-        g = per_obj[cols].mean()
-        glob = pd.DataFrame([{"J&F-Mean": (g["J-Mean"] + g["F-Mean"]) / 2, **g.to_dict()}])
-    else:
-        j, f = per_obj["J"].mean(), per_obj["F"].mean()
-        glob = pd.DataFrame([{"J&F-Mean": (j + f) / 2, "J-Mean": j, "F-Mean": f}])
-    glob.insert(0, "protocol", protocol)
-    if csv_dir is not None:
-        Path(csv_dir).mkdir(parents=True, exist_ok=True)
-        for name, df in (("global_results.csv", glob), ("per-object_results.csv", per_obj)):
-            with atomic_path(Path(csv_dir) / name) as tmp: df.to_csv(tmp, index=False)
+    glob = _vos_summary(per_obj, protocol)
+    _write_csvs(csv_dir, {"global_results.csv": glob, "per-object_results.csv": per_obj})
     return glob, per_obj
 
 # %% ../nbs/04_metrics.ipynb #eb6a0fac
@@ -469,7 +502,7 @@ def threshold_search(logits,           # (N,H,W) (or (H,W)) mask logits; probabi
     df = pd.DataFrame({"threshold": ths, name: vals})
     return df, float(ths[int(np.argmax(vals))])
 
-# %% ../nbs/04_metrics.ipynb #158c3282
+# %% ../nbs/04_metrics.ipynb #48ecc73d
 CONVENTIONS = ("video", "image")
 
 def as_alpha(a,            # alpha: uint8 0..255, or float in [0,1]
@@ -490,27 +523,34 @@ def as_alpha(a,            # alpha: uint8 0..255, or float in [0,1]
         raise ValueError(f"{name} has float values in [{lo:g}, {hi:g}], outside [0,1]{hint}")
     return x
 
+# %% ../nbs/04_metrics.ipynb #589c38c5
+def _unknown_region(trimap, # (H,W) or (T,H,W) trimap of 0/128/255, or the same as equal RGB(A) channels
+                    shape,  # the alphas' shape
+                   ) -> np.ndarray:
+    "The trimap's unknown (128) pixels, broadcast to `shape`; an error saying what is wrong with the trimap."
+    if trimap is None: raise ValueError("convention='image' needs a trimap (128 = unknown region)")
+    tm = np.asarray(trimap)
+    if tm.ndim == len(shape) + 1 and tm.shape[-1] in (3, 4):
+        if not (tm[..., :3] == tm[..., :1]).all(): raise ValueError("trimap has different colour channels")
+        tm = tm[..., 0]
+    if tm.shape != shape and tm.shape != shape[-2:]:
+        raise ValueError(f"trimap has shape {tm.shape} but the alphas have shape {shape}")
+    vals = np.unique(tm)
+    if not np.isin(vals, (0, 128, 255)).all():
+        raise ValueError(f"trimap values must be 0, 128 (unknown) and 255, got {vals[:8].tolist()}")
+    unk = np.broadcast_to(tm == 128, shape)
+    if not unk.any(): raise ValueError("the trimap has no unknown (128) pixels: the image convention scores only those")
+    return unk
+
 def _alphas(gt, pred, trimap, convention):
+    "Checked float32 alphas and the scored region (None: the whole frame): `(g, p, unknown)`."
     if convention not in CONVENTIONS: raise ValueError(f"unknown convention {convention!r}: use 'video' or 'image'")
     g, p = as_alpha(gt, "gt alpha"), as_alpha(pred, "pred alpha")
     if g.shape != p.shape: raise ValueError(f"gt alpha has shape {g.shape} but pred alpha has shape {p.shape}")
     if g.ndim not in (2, 3): raise ValueError(f"alphas must be (H,W) or (T,H,W), got shape {g.shape}")
-    unk = None
-    if convention == "image":
-        if trimap is None: raise ValueError("convention='image' needs a trimap (128 = unknown region)")
-        tm = np.asarray(trimap)
-        if tm.ndim == g.ndim + 1 and tm.shape[-1] in (3, 4):
-            if not (tm[..., :3] == tm[..., :1]).all(): raise ValueError("trimap has different colour channels")
-            tm = tm[..., 0]
-        if tm.shape != g.shape and tm.shape != g.shape[-2:]:
-            raise ValueError(f"trimap has shape {tm.shape} but the alphas have shape {g.shape}")
-        vals = np.unique(tm)
-        if not np.isin(vals, (0, 128, 255)).all():
-            raise ValueError(f"trimap values must be 0, 128 (unknown) and 255, got {vals[:8].tolist()}")
-        unk = np.broadcast_to(tm == 128, g.shape)
-        if not unk.any(): raise ValueError("the trimap has no unknown (128) pixels: the image convention scores only those")
-    return g, p, unk
+    return g, p, (_unknown_region(trimap, g.shape) if convention == "image" else None)
 
+# %% ../nbs/04_metrics.ipynb #b0571349
 def _per_frame(fn, g, p, unk):
     if g.ndim == 2: return float(fn(g, p, unk))
     return np.array([fn(g[t], p[t], None if unk is None else unk[t]) for t in range(len(g))], dtype=np.float64)
@@ -534,7 +574,7 @@ def mse(gt, pred, trimap=None, convention="video"):
     "Mean squared difference (video: x1e3 over the frame; image: over the unknown region, unscaled)."
     return _per_frame(_mse, *_alphas(gt, pred, trimap, convention))
 
-# %% ../nbs/04_metrics.ipynb #7db76677
+# %% ../nbs/04_metrics.ipynb #14384159
 @functools.lru_cache(maxsize=8)   # a pure function of sigma, asked for once per block of rows
 def _gauss_kernels(sigma=1.4, eps=1e-2):
     half = int(np.ceil(sigma * np.sqrt(-2 * np.log(np.sqrt(2 * np.pi) * sigma * eps))))
@@ -557,6 +597,7 @@ def _minmax(a):
     if lo == 0 and hi == 1: return a          # normalising would change nothing
     return np.zeros_like(a) if hi == lo else cv2.normalize(a, None, 1.0, 0.0, cv2.NORM_MINMAX)
 
+# %% ../nbs/04_metrics.ipynb #6407aff0
 def grad(gt, pred, trimap=None, convention="video",
          sigma=1.4,       # Gaussian derivative scale
          normalize=None,  # min-max normalise both alphas first; None: True for "video" (RVM low-res), False for "image"
@@ -586,6 +627,7 @@ def _grad_sq_error(g, p, u, sigma):
         total += cv2.norm(mg, mp, cv2.NORM_L2SQR) if u is None else np.sum(((mg - mp) ** 2)[u[y0:y1]], dtype=np.float64)
     return total
 
+# %% ../nbs/04_metrics.ipynb #e7c1a0c3
 def _f32_at_least(t:float):
     "The smallest float32 >= t: for a float32 x, `x >= t` in float64 holds iff `x >= _f32_at_least(t)`."
     f = np.float32(t)
@@ -600,6 +642,7 @@ def _largest_component(b, # uint8 0/1 image
     big = 1 + int(np.argmax(np.bincount(lab.ravel(), minlength=n)[1:]))
     return (lab == big).view(np.uint8)
 
+# %% ../nbs/04_metrics.ipynb #68310119
 def _conn_levels(m,  # float32 (H,W) min(gt, pred), cropped to where it reaches the first level
                  th, # the thresholds 0, step, ..., 1
                 ) -> np.ndarray:
@@ -627,6 +670,7 @@ def _conn_levels(m,  # float32 (H,W) min(gt, pred), cropped to where it reaches 
         if levels[seed] != i: seed = np.unravel_index(int(np.argmax(levels == i)), levels.shape)
     return levels
 
+# %% ../nbs/04_metrics.ipynb #32b48bc5
 def _conn_frame(g, p, u, step=0.1):
     th = np.arange(0, 1 + step, step)       # the reference's thresholds (float64)
     m = np.minimum(g, p)                    # (g >= t) & (p >= t)  ==  min(g, p) >= t
@@ -656,6 +700,7 @@ def conn(gt, pred, trimap=None, convention="video",
     g, p, unk = _alphas(gt, pred, trimap, convention)
     return _per_frame(lambda g, p, u: float(_conn_frame(g, p, u, step)), g, p, unk)
 
+# %% ../nbs/04_metrics.ipynb #f999fada
 def dtssd(gt, pred, trimap=None, convention="video"):
     "Temporal coherence error per frame of a (T,H,W) clip: frame 0 is 0 (RVM convention)."
     if convention != "video": raise ValueError("dtssd is a video metric: drop it for convention='image'")
@@ -682,7 +727,7 @@ def blur_alpha(alpha,       # (H,W) alpha, uint8 or float in [0,1]
     b = cv2.GaussianBlur(a, (0, 0), sigma) + np.random.default_rng(seed).normal(0, noise, a.shape).astype(np.float32)
     return np.round(np.clip(b, 0, 1) * 255).astype(np.uint8)
 
-# %% ../nbs/04_metrics.ipynb #1d9ed346
+# %% ../nbs/04_metrics.ipynb #d5d33e87
 _MATTING = ("sad", "mad", "mse", "grad", "conn", "dtssd")
 
 def _clip_metric(name, g, p, unk, convention):
@@ -692,6 +737,23 @@ def _clip_metric(name, g, p, unk, convention):
               "conn": _conn_frame}[name]
     return _per_frame(kernel, g, p, unk)
 
+def _read_clip(gdir,   # the ground truth's alpha folder
+               proot,  # the predictions' folder of clips
+               tdir,   # the ground truth's trimap folder (read when `image`)
+               clip,   # clip name
+               image,  # read the trimaps too (image convention)
+              ) -> tuple:
+    "`(frame names, gt alphas, predicted alphas, trimaps or None)` of one clip; errors name the file that is wrong."
+    names = sorted(f.name for f in (gdir / clip).glob("*.png"))
+    if not names: raise FileNotFoundError(f"clip {clip!r} has no alpha frames in {gdir / clip}")
+    for n in names:
+        if not (proot / clip / n).exists(): raise FileNotFoundError(f"prediction {proot / clip / n} is missing")
+    g = np.stack([read_alpha(gdir / clip / n) for n in names]); p = np.stack([read_alpha(proot / clip / n) for n in names])
+    if g.shape != p.shape: raise ValueError(f"clip {clip!r}: predictions have shape {p.shape[1:]}, ground truth {g.shape[1:]}")
+    tm = np.stack([read_trimap(tdir / clip / n) for n in names]) if image else None
+    return names, g, p, tm
+
+# %% ../nbs/04_metrics.ipynb #247eb0a4
 def evaluate_matting(gt_root,                 # root with `Alphas/<clip>/<frame>.png`
                      pred_root,               # predictions: `<clip>/<frame>.png` or a root with `Alphas/`
                      sequences=None,          # clips to score; None: all in the ground truth
@@ -714,22 +776,12 @@ def evaluate_matting(gt_root,                 # root with `Alphas/<clip>/<frame>
     clips = sorted(d.name for d in gdir.iterdir() if d.is_dir()) if sequences is None else list(sequences)
     rows = []
     for c in tqdm(clips, desc="matting", disable=not progress):
-        names = sorted(f.name for f in (gdir / c).glob("*.png"))
-        if not names: raise FileNotFoundError(f"clip {c!r} has no alpha frames in {gdir / c}")
-        for n in names:
-            if not (proot / c / n).exists(): raise FileNotFoundError(f"prediction {proot / c / n} is missing")
-        g = np.stack([read_alpha(gdir / c / n) for n in names]); p = np.stack([read_alpha(proot / c / n) for n in names])
-        if g.shape != p.shape: raise ValueError(f"clip {c!r}: predictions have shape {p.shape[1:]}, ground truth {g.shape[1:]}")
-        tm = None
-        if convention == "image":
-            tm = np.stack([read_trimap(Path(gt_root) / trimaps / c / n) for n in names])
+        names, g, p, tm = _read_clip(gdir, proot, Path(gt_root) / trimaps, c, convention == "image")
         row = dict(clip=c, frames=len(names), convention=convention)
         g, p, unk = _alphas(g, p, tm, convention)   # checked once for every metric
         for m in metrics: row[m] = float(np.mean(_clip_metric(m, g, p, unk, convention)))
         rows.append(row)
     per_clip = pd.DataFrame(rows)
     summary = pd.DataFrame([dict(convention=convention, clips=len(per_clip), **per_clip[list(metrics)].mean().to_dict())])
-    if csv_dir is not None:
-        Path(csv_dir).mkdir(parents=True, exist_ok=True)
-        with atomic_path(Path(csv_dir) / "matting_results.csv") as tmp: per_clip.to_csv(tmp, index=False)
+    _write_csvs(csv_dir, {"matting_results.csv": per_clip})
     return summary, per_clip
