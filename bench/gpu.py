@@ -17,7 +17,7 @@ its traceback and the next one runs), in priority order under one overall deadli
 and `$OUT/gpu_bench.json` (plus the full log `$OUT/gpu_bench.log`) when OUT is set.
 """
 from __future__ import annotations
-import argparse, json, os, shutil, signal, subprocess, sys, tempfile, threading, time, traceback
+import argparse, json, os, shutil, sys, tempfile, threading, time, traceback
 from pathlib import Path
 
 LABEL = "random weights (official architecture)"
@@ -106,6 +106,8 @@ def _cleanup(dev):
 
 def _mib(x): return None if x is None else round(x / 2**20, 1)
 
+def _r1(x): return None if x is None else round(x, 1)
+
 def make_predictor(impl:str, model:str, size:int, dev):
     "One of the three predictors over the official architecture with seeded random weights (the same weights for all)."
     import torch
@@ -135,6 +137,7 @@ def track(item:dict, spec:dict, dev) -> dict:
     "Init, one click on frame 0, propagate through the video; frames/s and GPU memory above the model's weights."
     import numpy as np, torch
     from sam2nb.core import autocast
+    from sam2nb.testing import PeakMemory
     cfg = spec["cfg"]
     pred, info = make_predictor(item["impl"], item["model"], cfg["size"], dev)
     if pred is None: return info
@@ -144,19 +147,15 @@ def track(item:dict, spec:dict, dev) -> dict:
     cuda = _cuda(dev)
     def sync():
         if cuda: torch.cuda.synchronize()
-    def above(x): return _mib(x - base) if cuda else None
     _cleanup(dev)
-    base = torch.cuda.memory_allocated() if cuda else 0
-    if cuda: torch.cuda.reset_peak_memory_stats()
-    res = dict(info, weights_mib=_mib(base) if cuda else None)
     t0 = time.perf_counter()
     def progress(phase): emit(kind="progress", **item, phase=phase, at_s=round(time.perf_counter() - t0, 1))
-    with autocast(dev):
+    with PeakMemory(dev, interval=None) as mem, autocast(dev):   # GPU memory above the weights; no RSS sampling
+        res = dict(info, weights_mib=_r1(mem.gpu_start_mb) if cuda else None)
         state = pred.init_state(folder)
         sync(); t_init = time.perf_counter()
         progress("init_state done (frame loading" + (", image encoder compiled)" if passes == 2 else ")"))
-        res.update(init_s=round(t_init - t0, 2), num_frames=state["num_frames"],
-                   after_init_mib=above(torch.cuda.memory_allocated()) if cuda else None)
+        res.update(init_s=round(t_init - t0, 2), num_frames=state["num_frames"], after_init_mib=_r1(mem.gpu_now()))
         cx, cy, r = disc(0, state["video_width"])
         pred.add_new_points_or_box(state, 0, 1, points=np.array([[cx, cy + r / 2]], np.float32),
                                    labels=np.array([1], np.int32))
@@ -165,7 +164,7 @@ def track(item:dict, spec:dict, dev) -> dict:
             for f, ids, logits in pred.propagate_in_video(state):
                 masks = (logits > 0).cpu()   # what a caller does with every frame
                 times.append(time.perf_counter()); pixels += int(masks.sum())
-                if len(times) in marks and cuda: mem_at[len(times)] = above(torch.cuda.max_memory_allocated())
+                if len(times) in marks and cuda: mem_at[len(times)] = _r1(mem.gpu_peak())
                 if time.time() > deadline:
                     stopped = f"stopped by the section's time budget after {len(times)} of {state['num_frames']} frames"
                     break
@@ -177,50 +176,46 @@ def track(item:dict, spec:dict, dev) -> dict:
     res.update(frames_tracked=done, propagate_s=round(te - tp, 2),
                fps_steady=round((done - skip - 1) / (times[-1] - times[skip]), 2) if timed and done > skip + 2 else None,
                fps_end_to_end=round(done / (te - (t0 if passes == 1 else tp)), 2) if timed and done else None,
-               peak_mib=above(torch.cuda.max_memory_allocated()) if cuda else None, peak_mib_at_frame=mem_at,
-               peak_reserved_mib=_mib(torch.cuda.max_memory_reserved()) if cuda else None,
+               peak_mib=_r1(mem.gpu_mb), peak_mib_at_frame=mem_at, peak_reserved_mib=_r1(mem.gpu_reserved_mb),
                mask_pixels_total=pixels)   # a rough check that the predictors track alike (bf16 may flip a few pixels)
     if stopped: res["stopped"] = stopped
     return res
 
 def train(item:dict, spec:dict, dev) -> dict:
     "Trainer steps/s after one warm-up pass (which also fills the feature cache), and peak GPU memory."
-    import torch
     from sam2nb.core import build_model, resolve_config
     from sam2nb.data import VOSDataset
-    from sam2nb.train import Trainer, count_trainable
+    from sam2nb.testing import PeakMemory
+    from sam2nb.train import Checkpointer, SaveCurves, Trainer, count_trainable
     cfg, mode = spec["cfg"], item["mode"]
     ds = VOSDataset(spec["vos"], num_frames=cfg["clip"], image_size=cfg["size"], max_objects=2)
-    cuda = _cuda(dev)
     _cleanup(dev)
-    base = torch.cuda.memory_allocated() if cuda else 0
-    if cuda: torch.cuda.reset_peak_memory_stats()
-    model = build_model(resolve_config(MODELS[item["model"]]), image_size=cfg["size"], device=dev, mode="train", seed=0)
-    warm = len(ds)   # one pass over the videos (each exactly one clip long): the cache is full after it
-    kw = dict(steps=warm + cfg["steps"] + 1, progress=False, tensorboard=False, device=dev, num_workers=cfg["workers"], seed=0)
-    if mode == "frozen_cache": kw.update(freeze_parts="image_encoder", cache=True)
-    elif mode == "frozen": kw.update(freeze_parts="image_encoder")
-    elif mode == "lora":   # as sam2nb.matting.train_matting sets it up
-        from sam2nb.matting import add_lora
-        add_lora(model)
-        kw.update(vision_lr=None, layer_decay=None, weight_decay=0.0, cache=True)
-    elif mode != "full": raise ValueError(mode)
-    with tempfile.TemporaryDirectory(dir=spec["work"]) as out:
-        t = Trainer(model, ds, None, out, **kw)
-        t.save = lambda name="last.pt": None   # checkpoint writes (GBs for large) are not what is measured
-        t0 = time.perf_counter(); t.fit(until=warm); warm_s = time.perf_counter() - t0
-        per_step = warm_s / warm
-        room = spec["deadline"] - time.time() - 3
-        steps = max(2, min(cfg["steps"], int(room / max(per_step, 1e-3)) - 2))
-        t.fit(until=warm + steps + 1)
-        sec = [h["seconds"] for h in t.history[warm:]]   # time after each step; the first (loader start) is excluded
+    with PeakMemory(dev, interval=None) as mem:   # GPU memory from before the model is built
+        model = build_model(resolve_config(MODELS[item["model"]]), image_size=cfg["size"], device=dev, mode="train", seed=0)
+        warm = len(ds)   # one pass over the videos (each exactly one clip long): the cache is full after it
+        kw = dict(steps=warm + cfg["steps"] + 1, progress=False, tensorboard=False, device=dev, num_workers=cfg["workers"], seed=0)
+        if mode == "frozen_cache": kw.update(freeze_parts="image_encoder", cache=True)
+        elif mode == "frozen": kw.update(freeze_parts="image_encoder")
+        elif mode == "lora":   # as sam2nb.matting.train_matting sets it up
+            from sam2nb.matting import add_lora
+            add_lora(model)
+            kw.update(vision_lr=None, layer_decay=None, weight_decay=0.0, cache=True)
+        elif mode != "full": raise ValueError(mode)
+        with tempfile.TemporaryDirectory(dir=spec["work"]) as out:
+            # checkpoint writes (GBs for large) and the curves figure are not what is measured
+            t = Trainer(model, ds, None, out, **kw).remove_cbs(Checkpointer, SaveCurves)
+            t0 = time.perf_counter(); t.fit(until=warm); warm_s = time.perf_counter() - t0
+            per_step = warm_s / warm
+            room = spec["deadline"] - time.time() - 3
+            steps = max(2, min(cfg["steps"], int(room / max(per_step, 1e-3)) - 2))
+            t.fit(until=warm + steps + 1)
+            sec = [h["seconds"] for h in t.history[warm:]]   # time after each step; the first (loader start) is excluded
     sps = (len(sec) - 1) / (sec[-1] - sec[0])
     return dict(trainable=count_trainable(model), total_params=sum(p.numel() for p in model.parameters()),
                 warmup_steps=warm, warmup_s=round(warm_s, 2), timed_steps=len(sec) - 1, steps_per_s=round(sps, 3),
                 s_per_step=round(1 / sps, 3), clip_frames=cfg["clip"], batch=1, prompts="official recipe",
                 loss_last=round(t.history[-1]["loss"], 4),
-                peak_mib=_mib(torch.cuda.max_memory_allocated() - base) if cuda else None,
-                peak_reserved_mib=_mib(torch.cuda.max_memory_reserved()) if cuda else None)
+                peak_mib=_r1(mem.gpu_mb), peak_reserved_mib=_r1(mem.gpu_reserved_mb))
 
 def child(spec:dict):
     import warnings
@@ -265,37 +260,24 @@ class Log:
 
 def run_section(name:str, procs:list, budget:float, spec:dict, log:Log) -> dict:
     "Run a section's processes together; kill them all (their whole process groups) when the budget is spent."
+    from sam2nb.testing import Child   # here: the parent writes the frames (forked workers) before importing torch
     t0 = time.time()
     deadline = t0 + budget
-    children, rows, metas, progress = [], [], [], []
-    def read(p):
-        for line in p.stdout:
-            line = line.rstrip("\n")
-            if line.startswith(TAG):
-                try:
-                    row = json.loads(line[len(TAG):])
-                    {"meta": metas, "item": rows, "progress": progress}[row.pop("kind")].append(row)
-                except Exception as e: log(f"unreadable result line ({e})", name)
-            log(line, name)   # keep reading whatever happens: a child blocked on a full pipe would hang
-    for items in procs:
-        s = dict(spec, items=items, deadline=deadline - 4)   # soft stop inside the child, before the hard kill
-        env = dict(os.environ)
-        if not spec["cfg"]["cuda"]: env.setdefault("OMP_NUM_THREADS", "1")   # a shared CPU: OpenMP spinning costs 5x
-        p = subprocess.Popen([sys.executable, "-u", __file__, "--child", json.dumps(s)], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
-                             start_new_session=True, env=env)
-        th = threading.Thread(target=read, args=(p,), daemon=True); th.start()
-        children.append((p, th))
-    killed = False
-    for p, th in children:
-        try: p.wait(timeout=max(0.1, deadline - time.time()))
-        except subprocess.TimeoutExpired:
-            killed = True
-            try: os.killpg(p.pid, signal.SIGKILL)   # the child and what it started (compile workers, loaders)
-            except ProcessLookupError: pass
-            p.wait()
-        th.join(timeout=5)
-    codes = [p.returncode for p, _ in children]
+    rows, metas, progress = [], [], []
+    def read(line):
+        if line.startswith(TAG):
+            try:
+                row = json.loads(line[len(TAG):])
+                {"meta": metas, "item": rows, "progress": progress}[row.pop("kind")].append(row)
+            except Exception as e: log(f"unreadable result line ({e})", name)
+        log(line, name)
+    # a shared CPU: OpenMP spinning costs 5x
+    env = {} if spec["cfg"]["cuda"] else dict(OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+    # soft stop inside the child, before the hard kill (of the child and all it started) at the deadline
+    children = [Child(__file__, [json.dumps(dict(spec, items=items, deadline=deadline - 4))], env=env, on_line=read)
+                for items in procs]
+    codes = [c.wait(timeout=max(0.1, deadline - time.time())) for c in children]
+    killed = any(c.killed for c in children)
     def key(r): return json.dumps({k: r.get(k) for k in ("impl", "mode", "model", "frames")})
     done = {key(r) for r in rows}
     for items in procs:   # items that never reported: the process died or was killed on them

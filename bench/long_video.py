@@ -8,31 +8,16 @@ with its target) and whether the masks are equal on every frame.
 
     OMP_NUM_THREADS=1 python bench/long_video.py [--frames 100 1000] [--size 256]
 """
-import argparse, hashlib, json, os, subprocess, sys, tempfile, time, warnings
+import argparse, hashlib, os, tempfile, time, warnings
 from pathlib import Path
 import numpy as np
+from PIL import Image
+from sam2nb.testing import PeakMemory, print_result, run_child, synthetic_frames
 
-def synthetic_frames(folder, n, H=240, W=320, seed=0):
-    "A textured disc moving over a textured background, written as JPEGs 00000.jpg..."
-    from PIL import Image
-    rng = np.random.default_rng(seed)
-    bg = rng.integers(0, 255, (H, W, 3), np.uint8); tex = rng.integers(0, 255, (H, W, 3), np.uint8)
-    yy, xx = np.mgrid[:H, :W]
-    for t in range(n):
-        cx, cy = W / 2 + W / 4 * np.sin(t / 17), H / 2 + H / 5 * np.cos(t / 23)
-        m = (xx - cx) ** 2 + (yy - cy) ** 2 < (H / 5) ** 2
-        f = bg.copy(); f[m] = tex[m]
+def write_frames(folder, n, H=240, W=320, seed=0):
+    "A textured disc moving slowly over a textured background, written as JPEGs 00000.jpg..."
+    for t, f in enumerate(synthetic_frames(n, H, W, seed, periods=(17, 23))):
         Image.fromarray(f).save(Path(folder) / f"{t:05d}.jpg", quality=90)
-
-def rss_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"): return int(line.split()[1]) / 1024
-
-def hwm_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"): return int(line.split()[1]) / 1024
 
 def child(impl, folder, size):
     "One configuration: load the model, reset the peak, run, report JSON on stdout."
@@ -43,27 +28,23 @@ def child(impl, folder, size):
     else:
         from sam2nb.predict import VideoPredictor
         pred = VideoPredictor.from_model(tiny_model(image_size=size))
-    base = rss_mb()
-    with open("/proc/self/clear_refs", "w") as f: f.write("5")  # reset VmHWM to the current RSS
-    t0 = time.perf_counter()
-    state = pred.init_state(str(folder))
-    t1 = time.perf_counter()
-    H, W = state["video_height"], state["video_width"]
-    pred.add_new_points_or_box(state, 0, 1, points=[[W / 2, H / 2 + H / 5]], labels=[1])
-    hashes, t2 = [], time.perf_counter()
-    for f, ids, logits in pred.propagate_in_video(state):
-        hashes.append(hashlib.sha1(np.packbits((logits > 0).cpu().numpy()).tobytes()).hexdigest())
-    t3 = time.perf_counter()
+    with PeakMemory(exact=True) as mem:  # the kernel's high-water mark, from the RSS with the model loaded
+        t0 = time.perf_counter()
+        state = pred.init_state(str(folder))
+        t1 = time.perf_counter()
+        H, W = state["video_height"], state["video_width"]
+        pred.add_new_points_or_box(state, 0, 1, points=[[W / 2, H / 2 + H / 5]], labels=[1])
+        hashes, t2 = [], time.perf_counter()
+        for f, ids, logits in pred.propagate_in_video(state):
+            hashes.append(hashlib.sha1(np.packbits((logits > 0).cpu().numpy()).tobytes()).hexdigest())
+        t3 = time.perf_counter()
     n = state["num_frames"]
-    print(json.dumps(dict(impl=impl, frames=n, mem_mb=hwm_mb() - base, base_mb=base, init_s=t1 - t0,
-                          propagate_s=t3 - t2, per_frame_s=(t3 - t0) / n, hashes=hashes)))
+    print_result(dict(impl=impl, frames=n, mem_mb=mem.ram_mb, base_mb=mem.ram_start_mb, init_s=t1 - t0,
+                      propagate_s=t3 - t2, per_frame_s=(t3 - t0) / n, hashes=hashes))
 
 def run(impl, folder, size):
-    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"), TQDM_DISABLE="1")
-    out = subprocess.run([sys.executable, __file__, "--child", impl, str(folder), str(size)],
-                         capture_output=True, text=True, env=env)
-    if out.returncode: sys.exit(f"{impl} on {folder} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, [impl, folder, size], env=dict(OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
+                                                              TQDM_DISABLE="1"))
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -75,7 +56,7 @@ def main():
     res = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in a.frames:
-            folder = Path(tmp) / f"v{n}"; folder.mkdir(); synthetic_frames(folder, n)
+            folder = Path(tmp) / f"v{n}"; folder.mkdir(); write_frames(folder, n)
             for impl in ("official", "sam2nb"):
                 r = res[impl, n] = run(impl, folder, a.size)
                 print(f"{impl:8s} {n:5d} frames: +{r['mem_mb']:7.1f} MB, init {r['init_s']:6.1f} s, "

@@ -17,17 +17,19 @@ its stand-in (the official architecture with random weights): the timings hold, 
     python bench/matting.py --size 1024 --checkpoint sam2.1_hiera_large --device cuda
 """
 from __future__ import annotations
-import argparse, json, os, shutil, subprocess, sys, tempfile, threading, time
+import argparse, os, shutil, sys, tempfile
 from pathlib import Path
+
+from sam2nb.testing import PeakMemory, print_result, run_child
 
 
 def measure(side:str, args) -> dict:
-    import torch, psutil
+    import torch
     from sam2nb.core import tiny_model, notebook_model, seed_everything, weights_label
     from sam2nb.convert import make_synthetic_matting
     from sam2nb.data import VOSDataset
     from sam2nb.matting import add_lora, save_adapter, SoftAlphaMemory, MattingLoss, trainable_share, feature_cache_mb
-    from sam2nb.train import Trainer, freeze, unfreeze
+    from sam2nb.train import Checkpointer, SaveCurves, Trainer, freeze, unfreeze
     seed_everything(0)
     work = Path(tempfile.mkdtemp(prefix="bench_matting_"))
     device = torch.device(args.device)
@@ -46,25 +48,14 @@ def measure(side:str, args) -> dict:
     trainer = Trainer(model, clips, out_dir=work/"run", steps=args.steps, batch_size=args.batch, lr=1e-4,
                       vision_lr=None, layer_decay=None, weight_decay=0.0, grad_clip=1.0, prompts="mask",
                       loss=MattingLoss(1.0, 1.0, 1.0), policy=SoftAlphaMemory(), cache=cache,
-                      tensorboard=False, progress=False, device=device, save_every=10**9)
-    trainer.save = lambda name="last.pt": None  # time the steps, not the 150 MB-1 GB checkpoint writes
+                      tensorboard=False, progress=False, device=device)
+    trainer.remove_cbs(Checkpointer, SaveCurves)  # time the steps, not the 150 MB-1 GB checkpoint writes
     # warm-up: fill the feature cache (when on) and the allocator, outside the measurement
     trainer.fit(until=args.warmup)
-    proc = psutil.Process()
-    peak, stop = [proc.memory_info().rss], threading.Event()
-    def sample():
-        while not stop.is_set(): peak.append(proc.memory_info().rss); time.sleep(0.005)
-    if device.type == "cuda": torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
-    base_rss = proc.memory_info().rss
-    sampler = threading.Thread(target=sample, daemon=True); sampler.start()
-    t0 = time.perf_counter()
-    trainer.fit()
-    if device.type == "cuda": torch.cuda.synchronize()
-    seconds = (time.perf_counter() - t0) / (args.steps - args.warmup)
-    stop.set(); sampler.join()
-    if device.type == "cuda": mem = torch.cuda.max_memory_allocated() / 2**20; mem_kind = "CUDA peak allocated"
-    else: mem = (max(peak) - base_rss) / 2**20; mem_kind = "CPU RSS peak above start"
-    out = dict(side=side, step_s=seconds, peak_mb=mem, mem_kind=mem_kind, trainable=share["trainable"],
+    with PeakMemory(device) as mem:   # on a GPU the allocator's whole peak: weights and optimiser state count
+        trainer.fit()
+    peak, kind = (mem.gpu_total_mb, "CUDA peak allocated") if mem.cuda else (mem.ram_mb, mem.kind)
+    out = dict(side=side, step_s=mem.seconds / (args.steps - args.warmup), peak_mb=peak, mem_kind=kind, trainable=share["trainable"],
                share=share["share"], cache=bool(cache), weights=weights_label(model))
     if side == "lora":
         model.eval()
@@ -91,16 +82,11 @@ def main(argv=None):
     p.add_argument("--rank", type=int, default=8)
     p.add_argument("--cache-mb", type=float, default=1024, help="cache encoder features when the clips' frames fit (train_matting's default)")
     p.add_argument("--device", default="cuda" if os.environ.get("CUDA_VISIBLE_DEVICES", "") != "" else "cpu")
-    p.add_argument("--side", choices=["lora", "decoder"], help=argparse.SUPPRESS)  # internal: one side per process
+    p.add_argument("--child", choices=["lora", "decoder"], help=argparse.SUPPRESS)  # internal: one side per process
     args = p.parse_args(argv)
-    if args.side:
-        print(json.dumps(measure(args.side, args))); return
-    results = {}
-    for side in ("lora", "decoder"):
-        cmd = [sys.executable, __file__, "--side", side] + [a for a in (argv if argv is not None else sys.argv[1:])]
-        res = subprocess.run(cmd, capture_output=True, text=True)
-        if res.returncode != 0: sys.exit(f"{side} run failed:\n{res.stderr[-3000:]}")
-        results[side] = json.loads(res.stdout.strip().splitlines()[-1])
+    if args.child:
+        print_result(measure(args.child, args)); return
+    results = {side: run_child(__file__, [side, *(argv if argv is not None else sys.argv[1:])]) for side in ("lora", "decoder")}
     L, D = results["lora"], results["decoder"]
     print(f"{L['weights']} at {args.size}px, {args.batch} clips x {args.frames} frames, device {args.device}, "
           f"{args.steps - args.warmup} timed steps, feature cache {'on' if L['cache'] else 'off'}")

@@ -14,59 +14,10 @@ import numpy as np
 from sam2nb.core import fixtures_path, have_fixtures
 from sam2nb.data import read_mask, read_alpha
 from sam2nb.metrics import db_eval_jf, perturb_masks, conn, grad, blur_alpha, as_alpha
+# the straightforward versions: the reference definitions, one frame at a time
+from sam2nb.testing import reference_jf_frame, reference_grad, reference_conn
 
 cv2.setNumThreads(1)
-
-
-# ---- the straightforward versions: the reference definitions, one frame at a time ----------------
-def disk(r):
-    y, x = np.mgrid[-r:r + 1, -r:r + 1]
-    return (x * x + y * y <= r * r).astype(np.uint8)
-
-def seg2bmap(m):
-    e = np.zeros_like(m); s = np.zeros_like(m); se = np.zeros_like(m)
-    e[:, :-1] = m[:, 1:]; s[:-1, :] = m[1:, :]; se[:-1, :-1] = m[1:, 1:]
-    b = m ^ e | m ^ s | m ^ se
-    b[-1, :] = m[-1, :] ^ e[-1, :]; b[:, -1] = m[:, -1] ^ s[:, -1]; b[-1, -1] = 0
-    return b
-
-def jf_frame(g, p, bound_th=0.008):
-    inter, union = np.sum(g & p), np.sum(g | p)
-    J = 1.0 if union == 0 else inter / union
-    r = int(bound_th) if bound_th >= 1 else int(np.ceil(bound_th * np.linalg.norm(g.shape)))
-    fb, gb = seg2bmap(p), seg2bmap(g)
-    fd = cv2.dilate(fb.astype(np.uint8), disk(r)); gd = cv2.dilate(gb.astype(np.uint8), disk(r))
-    n_fg, n_gt = np.sum(fb), np.sum(gb)
-    if n_fg == 0 and n_gt > 0: P, R = 1, 0
-    elif n_fg > 0 and n_gt == 0: P, R = 0, 1
-    elif n_fg == 0 and n_gt == 0: P, R = 1, 1
-    else: P, R = np.sum(fb * gd) / float(n_fg), np.sum(gb * fd) / float(n_gt)
-    return J, (0 if P + R == 0 else 2 * P * R / (P + R))
-
-def grad_frame(g, p, sigma=1.4):
-    half = np.ceil(sigma * np.sqrt(-2 * np.log(np.sqrt(2 * np.pi) * sigma * 1e-2))); size = int(2 * half + 1)
-    G = lambda x: np.exp(-x ** 2 / (2 * sigma ** 2)) / (sigma * np.sqrt(2 * np.pi))
-    k = np.zeros((size, size))
-    for i in range(size):
-        for j in range(size): k[i, j] = G(i - half) * (-(j - half) * G(j - half) / sigma ** 2)
-    k /= np.sqrt((k ** 2).sum())
-    def mag(a):
-        n = np.zeros_like(a); cv2.normalize(a, n, 1.0, 0.0, cv2.NORM_MINMAX)
-        fx = cv2.filter2D(n, -1, k, borderType=cv2.BORDER_REPLICATE); fy = cv2.filter2D(n, -1, k.T, borderType=cv2.BORDER_REPLICATE)
-        return np.sqrt(fx ** 2 + fy ** 2).astype(np.float32)
-    return ((mag(g) - mag(p)) ** 2).sum() / 1000
-
-def conn_frame(g, p, step=0.1):
-    th = np.arange(0, 1 + step, step); rd = -np.ones_like(g)
-    for i in range(1, len(th)):
-        inter = ((g >= th[i]) & (p >= th[i])).astype(np.uint8)
-        _, lab, stats, _ = cv2.connectedComponentsWithStats(inter, connectivity=4)
-        size = stats[1:, -1]; omega = np.zeros_like(g)
-        if len(size): omega[lab == np.argmax(size) + 1] = 1
-        rd[(rd == -1) & (omega == 0)] = th[i - 1]
-    rd[rd == -1] = 1
-    gd, pd_ = g - rd, p - rd
-    return np.sum(np.abs((1 - gd * (gd >= 0.15)) - (1 - pd_ * (pd_ >= 0.15)))) / 1000
 
 
 def best_of(fn, n=3):
@@ -93,7 +44,7 @@ def bench_jf():
         ids = np.stack([read_mask(f) for f in sorted((ann / seq).glob("*.png"))])
         pairs.append((seq, ids == 1, perturb_masks(ids) == 1))
     n = sum(len(g) for _, g, _ in pairs)
-    t_ref, ref, t_fast, fast = compare(lambda: [np.array([jf_frame(g[t], p[t]) for t in range(len(g))]) for _, g, p in pairs],
+    t_ref, ref, t_fast, fast = compare(lambda: [np.array([reference_jf_frame(g[t], p[t]) for t in range(len(g))]) for _, g, p in pairs],
                                        lambda: [np.stack(db_eval_jf(g, p), 1) for _, g, p in pairs], 7)
     equal = all(np.array_equal(a, b) for a, b in zip(ref, fast))
     print(f"J&F  ({n} frames of 854x480, {', '.join(s for s, _, _ in pairs)}): "
@@ -111,7 +62,7 @@ def bench_conn_grad(frames=3):
     g1080 = np.round(cv2.resize(a, (1920, 1080), interpolation=cv2.INTER_LINEAR) * 255).astype(np.uint8)
     gs = [as_alpha(np.roll(g1080, 7 * t, axis=1)) for t in range(frames)]
     ps = [as_alpha(blur_alpha(g, seed=t)) for t, g in enumerate(gs)]
-    t_ref, ref, t_fast, fast = compare(lambda: [(conn_frame(g, p), grad_frame(g, p)) for g, p in zip(gs, ps)],
+    t_ref, ref, t_fast, fast = compare(lambda: [(reference_conn(g, p), reference_grad(g, p)) for g, p in zip(gs, ps)],
                                        lambda: [(conn(g, p), grad(g, p)) for g, p in zip(gs, ps)], 4)
     conn_equal = all(float(a[0]) == b[0] for a, b in zip(ref, fast))
     grad_close = all(abs(float(a[1]) - b[1]) <= 1e-5 * abs(float(a[1])) for a, b in zip(ref, fast))
@@ -119,8 +70,8 @@ def bench_conn_grad(frames=3):
           f"sam2nb {t_fast * 1e3:.0f} ms, ratio {t_ref / t_fast:.1f}x, conn identical: {conn_equal}, "
           f"grad within 1e-5 relative: {grad_close}")
     # each part on its own, to show where the time goes
-    tr_c, _, tf_c, _ = compare(lambda: [conn_frame(g, p) for g, p in zip(gs, ps)], lambda: [conn(g, p) for g, p in zip(gs, ps)], 2)
-    tr_g, _, tf_g, _ = compare(lambda: [grad_frame(g, p) for g, p in zip(gs, ps)], lambda: [grad(g, p) for g, p in zip(gs, ps)], 2)
+    tr_c, _, tf_c, _ = compare(lambda: [reference_conn(g, p) for g, p in zip(gs, ps)], lambda: [conn(g, p) for g, p in zip(gs, ps)], 2)
+    tr_g, _, tf_g, _ = compare(lambda: [reference_grad(g, p) for g, p in zip(gs, ps)], lambda: [grad(g, p) for g, p in zip(gs, ps)], 2)
     print(f"   conn {tr_c * 1e3:.0f} -> {tf_c * 1e3:.0f} ms ({tr_c / tf_c:.1f}x), grad {tr_g * 1e3:.0f} -> {tf_g * 1e3:.0f} ms ({tr_g / tf_g:.1f}x)")
     return t_ref / t_fast, conn_equal and grad_close
 

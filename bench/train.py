@@ -12,11 +12,12 @@ frame costs (bytes; seconds to encode it, to read it from memory and from a fold
 official recipe (trained encoder, full prompt mix, 8-frame clips, bf16 autocast): seconds per step and peak memory.
 """
 from __future__ import annotations
-import argparse, json, os, resource, subprocess, sys, tempfile, time
+import argparse, json, os, subprocess, sys, tempfile, time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import torch
+from sam2nb.testing import PeakMemory, print_result, run_child
 
 def data(root, size, frames, n_videos=4):
     "Videos exactly one clip long, so that one pass fills the cache."
@@ -43,25 +44,14 @@ def speed(config, ds, size, steps, tmp):
         res[name] = steps / (sec[-1] - sec[0])
     return res
 
-def _rss_mib():
-    with open("/proc/self/statm") as f: return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
 def peak_memory_child(mode, config, root, size, frames, steps):
     "Peak memory of `steps` training steps above the memory of the built model and optimiser."
-    import threading
     ds = data(root, size, frames)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     with tempfile.TemporaryDirectory() as tmp:
         t = trainer(tmp, ds, size, steps, cache=None, config=config, freeze_encoder=(mode == "frozen"), device=dev)
-        base, peak, done = _rss_mib(), [0.0], threading.Event()
-        def watch():
-            while not done.is_set(): peak[0] = max(peak[0], _rss_mib()); time.sleep(0.005)
-        w = threading.Thread(target=watch, daemon=True); w.start()
-        if dev == "cuda": torch.cuda.reset_peak_memory_stats(); base_gpu = torch.cuda.memory_allocated()
-        t.fit(); done.set(); w.join()
-    if dev == "cuda": res = dict(peak_mib=(torch.cuda.max_memory_allocated() - base_gpu) / 2**20, what="CUDA allocated")
-    else: res = dict(peak_mib=peak[0] - base, what="RSS")
-    print(json.dumps(dict(mode=mode, **res)))
+        with PeakMemory(dev) as mem: t.fit()
+    print_result(dict(mode=mode, peak_mib=mem.mb, what="CUDA allocated" if mem.cuda else "RSS"))
 
 def worker(out, root, size, frames, steps, batch_size):
     "One training run on the data in `root`; under torchrun each process runs this."
@@ -99,11 +89,10 @@ def full_size(config, frames, tmp):
     unfreeze(model, "image_encoder")
     ds = data(Path(tmp)/"vos", S, frames, n_videos=2)
     t = Trainer(model, ds, None, Path(tmp)/"run", steps=4, prompts=PromptConfig(), device=dev, progress=False, tensorboard=False)
-    torch.cuda.reset_peak_memory_stats()
-    t.fit()
+    with PeakMemory(dev, interval=None) as mem: t.fit()
     sec = [h["seconds"] for h in t.history]
     print(f"[full size] official recipe, {frames}-frame clips, trained encoder, bf16: {(sec[-1] - sec[0]) / (len(sec) - 1):.2f} s "
-          f"per step, peak GPU memory {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB, losses "
+          f"per step, peak GPU memory {mem.gpu_total_mb / 2**10:.1f} GiB, losses "
           f"{[round(h['loss'], 3) for h in t.history]}", flush=True)
 
 def main():
@@ -131,10 +120,8 @@ def main():
     for config in a.configs:
         mem = {}
         for mode in ("full", "frozen"):
-            out = subprocess.run([sys.executable, __file__, "--child", mode, "--config", config, "--root", str(root),
-                                  "--size", str(a.size), "--frames", str(a.frames), "--steps", "2"],
-                                 capture_output=True, text=True, check=True)
-            mem[mode] = json.loads(out.stdout.strip().splitlines()[-1])
+            mem[mode] = run_child(__file__, [mode, "--config", config, "--root", root, "--size", a.size,
+                                             "--frames", a.frames, "--steps", 2])
         print(f"[memory] {config}: peak {mem['full']['what']} above the built model, full fine-tune {mem['full']['peak_mib']:.0f} MiB, "
               f"frozen encoder {mem['frozen']['peak_mib']:.0f} MiB; ratio {mem['full']['peak_mib']/mem['frozen']['peak_mib']:.2f}x",
               flush=True)

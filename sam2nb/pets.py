@@ -22,9 +22,9 @@ from .prompts import PromptConfig
 from .viz import ClickPrompter
 
 # %% auto #0
-__all__ = ['PET_CATEGORIES', 'CAT_BREEDS', 'DOG_BREEDS', 'SEED_BASELINE_MIOU', 'pet_species', 'render_pet', 'make_synthetic_pets',
-           'next_click', 'segment_clicks', 'pet_prompts', 'evaluate_pets', 'category_table', 'plot_categories',
-           'click_segmenter']
+__all__ = ['PET_CATEGORIES', 'CAT_BREEDS', 'DOG_BREEDS', 'STUDY_BASELINE_MIOU', 'pet_species', 'render_pet',
+           'make_synthetic_pets', 'next_click', 'segment_clicks', 'pet_prompts', 'evaluate_pets', 'category_table',
+           'plot_categories', 'click_segmenter']
 
 # %% ../nbs/11_pets.ipynb #29074418
 PET_CATEGORIES = ("background", "cat", "dog")   # the Oxford-IIIT Pet study's three categories
@@ -155,7 +155,7 @@ def pet_prompts(num_correction:int=3, # correction clicks after the first click 
     return PromptConfig.only("point", num_correction=int(num_correction), num_correct_frames=(1, 1))
 
 # %% ../nbs/11_pets.ipynb #001bc598
-SEED_BASELINE_MIOU = 0.33   # the Oxford-IIIT Pet study's baseline: mean IoU over background, cat and dog
+STUDY_BASELINE_MIOU = 0.33   # the Oxford-IIIT Pet study's baseline: mean IoU over background, cat and dog
 
 def evaluate_pets(models:dict,   # {name: SAM 2 model} to compare, e.g. base and fine-tuned
                   root:str|Path, # the converted dataset (VOS layout, one-frame videos)
@@ -197,7 +197,7 @@ def category_table(scores:pd.DataFrame, # from `evaluate_pets`
 # %% ../nbs/11_pets.ipynb #e72e6e95
 def plot_categories(table:pd.DataFrame, # from `category_table`
                     title:str|None=None, # figure title (say which weights)
-                    baseline:float|None=SEED_BASELINE_MIOU, # a mean IoU to mark (None: none)
+                    baseline:float|None=STUDY_BASELINE_MIOU, # a mean IoU to mark (None: none)
                    ):
     "Grouped bars per category, one bar per model, for IoU, Dice and pixel accuracy."
     models, cats = list(dict.fromkeys(table.model)), list(dict.fromkeys(table.category))

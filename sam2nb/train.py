@@ -620,9 +620,9 @@ def add_cbs(self:Trainer, cbs:list) -> Trainer:
     return self
 
 @patch
-def remove_cbs(self:Trainer, kind:type) -> Trainer:
-    "Drop the callbacks of class `kind` (e.g. `Checkpointer`, to time steps without writing checkpoints)."
-    self.cbs = [cb for cb in self.cbs if not isinstance(cb, kind)]
+def remove_cbs(self:Trainer, *kinds:type) -> Trainer:
+    "Drop the callbacks of these classes (e.g. `Checkpointer` and `SaveCurves`, to time steps without writing files)."
+    self.cbs = [cb for cb in self.cbs if not isinstance(cb, kinds)]
     return self
 
 # %% ../nbs/06_train.ipynb #6b8ae0da
@@ -639,6 +639,7 @@ def _build(self:Trainer):
     self.cache = self._make_cache(c.cache)
     self._make_optimizer()
 
+# %% ../nbs/06_train.ipynb #f1edc38b
 @patch
 def _check_data(self:Trainer):
     "The training items are clips at the model's resolution."
@@ -651,6 +652,7 @@ def _check_data(self:Trainer):
         raise ValueError(f"the dataset gives {S}px frames but the model expects {self.sam.image_size}px: "
                          f"build the dataset with image_size={self.sam.image_size}")
 
+# %% ../nbs/06_train.ipynb #da46ef79
 @patch
 def _make_cache(self:Trainer, cache):
     "The feature cache, and which dataset the training frames come from (a validation set is another)."
@@ -666,6 +668,7 @@ def _make_cache(self:Trainer, cache):
         return cache
     return FeatureCache(self.sam, None if cache in (True, "memory") else cache)
 
+# %% ../nbs/06_train.ipynb #9056498d
 @patch
 def _make_optimizer(self:Trainer):
     "AdamW over `param_groups`, the warm-up + cosine schedule, and the module DDP wraps."
@@ -776,6 +779,7 @@ def frozen_summary(self:Trainer) -> dict:
         self._frozen = {k: v for k, v in weights_summary(self.sam).items() if k not in train}
     return self._frozen
 
+# %% ../nbs/06_train.ipynb #e7859e27
 @patch
 def state(self:Trainer) -> dict:
     "The checkpoint: the official `{'model': ...}` (or only the trained weights) plus everything needed to resume."
@@ -830,6 +834,7 @@ def load(self:Trainer, path:str|Path) -> Trainer:
     self.saved_step = self.step
     return self
 
+# %% ../nbs/06_train.ipynb #72958d31
 @patch
 def resume_from(self:Trainer, resume:bool|str|Path) -> Trainer:
     "`fit(resume=...)`: True continues from out_dir/last.pt when there is one; a path must exist."
@@ -851,6 +856,7 @@ class Validation(Callback):
         t.val_row = dict(step=t.step, J=res["J"], F=res["F"], JF=res["JF"])
         t.val_history.append(t.val_row); t("after_validate")
 
+# %% ../nbs/06_train.ipynb #45c481c1
 class SaveBest(Callback):
     "Keep the checkpoint of the best validation J&F as best.pt."
     order = 20
@@ -859,6 +865,7 @@ class SaveBest(Callback):
         if t.best is None or t.val_row["JF"] > t.best["JF"]:
             t.best = dict(step=t.step, JF=t.val_row["JF"]); t.save("best.pt")
 
+# %% ../nbs/06_train.ipynb #c7dfcd69
 class Checkpointer(Callback):
     "Write last.pt every `every` steps and at the end of `fit`; fires `after_save`."
     order = 30
@@ -882,6 +889,7 @@ class CSVLogger(Callback):
                     w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
     after_save = after_fit = write
 
+# %% ../nbs/06_train.ipynb #d17a7fe2
 class TensorBoardLogger(Callback):
     "Training and validation rows as TensorBoard scalars under out_dir/tb (`train/loss`, `val/JF`, ...)."
     order = 50
@@ -916,6 +924,7 @@ class WandbLogger(Callback):
     def after_step(self): self.log(self.trainer.row, "train")
     def after_validate(self): self.log(self.trainer.val_row, "val")
 
+# %% ../nbs/06_train.ipynb #7d8356c3
 class ProgressBar(Callback):
     "A tqdm bar over the steps of `fit`, with the loss (main process)."
     order = 60
@@ -951,6 +960,7 @@ def plot(self:Trainer, title:str=""):
     "The run's curves (`plot_history`)."
     return plot_history(self.history, self.val_history, title)
 
+# %% ../nbs/06_train.ipynb #10fa78c2
 class SaveCurves(Callback):
     "The curves as curves.png in the run folder when `fit` ends (main process)."
     order = 70
@@ -970,6 +980,7 @@ def default_callbacks(cfg:TrainConfig) -> list[Callback]:
     if cfg.progress: cbs.append(ProgressBar())
     return cbs
 
+# %% ../nbs/06_train.ipynb #84c9e185
 def fit(model, train_data, val_data=None, resume:bool|str=False, **kwargs) -> Trainer:
     "Build a `Trainer` (same arguments) and run it; returns the trainer (history, best, checkpoints)."
     return Trainer(model, train_data, val_data, **kwargs).fit(resume=resume)
