@@ -26,6 +26,7 @@ class PromptConfig:
     num_correction:int = 7          # correction clicks per corrected frame (click prompts only)
     num_correct_frames:tuple = (1, 2) # corrected frames: uniform in [max(lo, #cond), max(hi, #cond)], every cond frame among them
     prob_from_gt:float = 0.1        # P(a correction click comes from the object rather than the error)
+    one_frame_clicks:bool = True    # a one-frame clip (an image) is prompted by clicks and corrected once, as the official trainer does
 
     @classmethod
     def only(cls, kind:str, # "point", "box" or "mask"
@@ -34,7 +35,7 @@ class PromptConfig:
         probs = {"point": (1., 0.), "box": (1., 1.), "mask": (0., 0.)}
         if kind not in probs: raise ValueError(f"unknown prompt kind {kind!r}: use one of {list(probs)}")
         base = dict(prob_point=probs[kind][0], prob_box=probs[kind][1], num_cond_frames=(1, 1),
-                    num_correction=0, num_correct_frames=(0, 0))
+                    num_correction=0, num_correct_frames=(0, 0), one_frame_clicks=False)
         return cls(**{**base, **kw})
 
     @classmethod
@@ -139,11 +140,13 @@ def clip_plan(num_frames:int,        # frames in the clip
     first), `correct_frames` (every cond frame first) and the processing `order`."""
     prompts, T = as_prompt_config(prompts), int(num_frames)
     if T < 1: raise ValueError(f"a clip needs at least one frame, got num_frames={num_frames}")
-    clicks = _rand(g) < prompts.prob_point
+    # SAM's image task inside video training: a one-frame clip gets clicks and one corrected frame (SAM2Train)
+    image = T == 1 and prompts.one_frame_clicks
+    clicks = _rand(g) < (1. if image else prompts.prob_point)
     n_cond = min(max(_randint(prompts.num_cond_frames, g), 1), T)
     n_correct = 0
     if clicks and prompts.num_correction > 0:
-        lo, hi = prompts.num_correct_frames
+        lo, hi = (1, 1) if image else prompts.num_correct_frames
         n_correct = min(_randint((max(lo, n_cond), max(hi, n_cond)), g), T)
     # frame 0 and other frames drawn without replacement (whether the objects are visible there or not)
     cond = [0] + (torch.randperm(T - 1, generator=g)[:n_cond - 1] + 1).tolist()
