@@ -28,8 +28,8 @@ def measure(side:str, args) -> dict:
     from sam2nb.core import tiny_model, notebook_model, seed_everything, weights_label
     from sam2nb.convert import make_synthetic_matting
     from sam2nb.data import VOSDataset
-    from sam2nb.matting import add_lora, save_adapter, SoftAlphaMemory, MattingLoss, trainable_share, feature_cache_mb
-    from sam2nb.train import Checkpointer, SaveCurves, Trainer, freeze, unfreeze
+    from sam2nb.matting import add_lora, save_adapter, SoftAlphaMemory, MattingLoss, trainable_share
+    from sam2nb.train import Checkpointer, SaveCurves, Trainer, cache_fits, freeze, unfreeze
     seed_everything(0)
     work = Path(tempfile.mkdtemp(prefix="bench_matting_"))
     device = torch.device(args.device)
@@ -44,7 +44,7 @@ def measure(side:str, args) -> dict:
     root = make_synthetic_matting(work/"data", n_videos=4, n_frames=args.frames + 2, size=(args.size, args.size),
                                   edge=6.0, split="train", seed=0)
     clips = VOSDataset(root, split="train", num_frames=args.frames, image_size=args.size)
-    cache = feature_cache_mb(model, sum(map(len, clips.frames.values()))) <= args.cache_mb   # train_matting's rule
+    cache = cache_fits(model, clips, args.cache_mb * 2**20)   # train_matting's rule
     trainer = Trainer(model, clips, out_dir=work/"run", steps=args.steps, batch_size=args.batch, lr=1e-4,
                       vision_lr=None, layer_decay=None, weight_decay=0.0, grad_clip=1.0, prompts="mask",
                       loss=MattingLoss(1.0, 1.0, 1.0), policy=SoftAlphaMemory(), cache=cache,

@@ -20,7 +20,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 
 from .core import atomic_dir, seeded
-from .train import Callback, Trainer, count_trainable
+from .train import Callback, Trainer, cache_fits, count_trainable
 from .prompts import mask_to_box
 from .predict import VideoPredictor
 from .convert import render_synthetic_video
@@ -33,8 +33,8 @@ from .viz import write_video
 __all__ = ['ADAPTER_NAME', 'ADAPTER_CONFIG', 'ADAPTER_WEIGHTS', 'MATTING_METRICS', 'MATTING_UNITS', 'default_targets',
            'match_targets', 'has_adapter', 'add_lora', 'trainable_share', 'save_adapter', 'load_adapter', 'merge',
            'laplacian_pyramid', 'laplacian_loss', 'coherence_loss', 'matting_loss', 'SoftAlphaMemory',
-           'MattingPredictor', 'clip_alphas', 'MattingLoss', 'base_weights', 'feature_cache_mb', 'LoRAMatting',
-           'train_matting', 'matting_split', 'make_videomatte_source', 'first_frame_prompt', 'evaluate_models']
+           'MattingPredictor', 'clip_alphas', 'MattingLoss', 'base_weights', 'LoRAMatting', 'train_matting',
+           'matting_split', 'make_videomatte_source', 'first_frame_prompt', 'evaluate_models']
 
 # %% ../nbs/07_lora_matting.ipynb #00d52ff7
 ADAPTER_NAME = "default"
@@ -334,17 +334,6 @@ def base_weights(model:nn.Module) -> dict:
         out[k.replace(".base_layer.", ".").replace(".original_module.", ".")] = v
     return out
 
-# %% ../nbs/07_lora_matting.ipynb #6e1162a4
-def feature_cache_mb(model:nn.Module,       # a SAM 2 model
-                     frames:int,            # how many frames
-                     image_size:int|None=None, # None: the model's
-                    ) -> float:
-    "MiB of float32 image-encoder outputs (`backbone_fpn`, what `sam2nb.train.FeatureCache` keeps) for `frames` frames."
-    enc, S = model.image_encoder, image_size or model.image_size
-    stride = enc.trunk.patch_embed.proj.stride[0]       # Hiera's patch embedding, then each stage halves the size
-    levels = len(enc.neck.convs) - enc.scalp            # the FPN levels the encoder returns
-    return frames * enc.neck.d_model * sum((S // (stride * 2**i)) ** 2 for i in range(levels)) * 4 / 2**20
-
 # %% ../nbs/07_lora_matting.ipynb #a85b60e4
 class LoRAMatting(Callback):
     "LoRA matting as a training callback: a model without an adapter is refused, and the adapter is written to `path` when `fit` ends."
@@ -370,11 +359,7 @@ def train_matting(model:nn.Module,       # a SAM 2 model with an adapter (`add_l
     "Train the adapter: `sam2nb.train.Trainer` with soft-alpha memory, the matting loss and `LoRAMatting`; returns the trainer."
     # the cache keeps every frame it has seen: ~84 MiB a frame at 1024 px, so it is on only for a training set
     # that fits (smoke data, a small custom set), never for VideoMatte240K's hundreds of thousands of frames
-    frames = sum(map(len, getattr(train_data, "frames", {}).values()))
-    need = feature_cache_mb(model, frames)
-    cache = 0 < frames and need <= cache_mb
-    if frames and not cache and "cache" not in kwargs:
-        print(f"feature cache off: the {frames:,} training frames would need {need:,.0f} MiB (cache_mb={cache_mb:,.0f})")
+    cache = kwargs["cache"] if "cache" in kwargs else cache_fits(model, train_data, cache_mb * 2**20)
     opts = dict(batch_size=2, vision_lr=None, layer_decay=None, weight_decay=0.0, grad_clip=1.0, cache=cache,
                 tensorboard=False, warmup=0.1, save_weights="trainable")   # the base stays as it was: keep it out of last.pt
     opts.update(kwargs)

@@ -28,10 +28,10 @@ from .tracker import MemoryPolicy, Tracker
 # %% auto #0
 __all__ = ['PARTS', 'EVENTS', 'encoder_frozen', 'encode_images', 'EmptyClipError', 'renew_inference_tensors', 'forward_clip',
            'freeze', 'unfreeze', 'count_trainable', 'layer_scale', 'param_groups', 'WarmupCosine', 'weights_summary',
-           'encoder_fingerprint', 'cache_source', 'default_cache_bytes', 'FeatureCache', 'evaluate_clips',
-           'TrainConfig', 'Callback', 'clip_loss_fn', 'rng_state', 'set_rng_state', 'NonFiniteLossError', 'Trainer',
-           'check_frozen', 'Validation', 'SaveBest', 'Checkpointer', 'CSVLogger', 'TensorBoardLogger', 'WandbLogger',
-           'ProgressBar', 'plot_history', 'SaveCurves', 'default_callbacks', 'fit']
+           'encoder_fingerprint', 'cache_source', 'default_cache_bytes', 'FeatureCache', 'feature_bytes', 'cache_fits',
+           'evaluate_clips', 'TrainConfig', 'Callback', 'clip_loss_fn', 'rng_state', 'set_rng_state',
+           'NonFiniteLossError', 'Trainer', 'check_frozen', 'Validation', 'SaveBest', 'Checkpointer', 'CSVLogger',
+           'TensorBoardLogger', 'WandbLogger', 'ProgressBar', 'plot_history', 'SaveCurves', 'default_callbacks', 'fit']
 
 # %% ../nbs/06_train.ipynb #60aee9fa
 def encoder_frozen(model) -> bool:
@@ -414,6 +414,36 @@ def features(self:FeatureCache, images:torch.Tensor, # (B,T,3,S,S) in [0,1], as 
     pos = [pe(torch.empty(1, 0, *f.shape[-2:], device=dev)).expand(B, -1, -1, -1) for f in fpn]
     return {"backbone_fpn": fpn, "vision_pos_enc": pos}
 
+# %% ../nbs/06_train.ipynb #36322aef
+@patch
+def check_model(self:FeatureCache, model) -> FeatureCache:
+    "The cache itself, when its features come from `model`'s image encoder; else a clear error."
+    if self.fingerprint != encoder_fingerprint(model):
+        raise ValueError("the FeatureCache was computed with another image encoder than this model's "
+                         f"({self.fingerprint!r}): build one for this model")
+    return self
+
+def feature_bytes(model,                  # a `SAM2Base`
+                  image_size:int|None=None, # None: the model's
+                 ) -> int:
+    "Bytes of one frame in a float32 `FeatureCache`: every FPN level the image encoder returns."
+    enc, S = model.image_encoder, image_size or model.image_size
+    stride = enc.trunk.patch_embed.proj.stride[0]       # Hiera's patch embedding, then each stage halves the size
+    levels = len(enc.neck.convs) - enc.scalp            # the levels the encoder returns (the lowest are dropped)
+    return 4 * enc.neck.d_model * sum((S // (stride * 2**i)) ** 2 for i in range(levels))
+
+def cache_fits(model,           # the frozen `SAM2Base`
+               dataset,         # a `VOSDataset` (its `frames` say which frames a clip can use)
+               max_bytes:int,   # memory the cache may hold
+              ) -> bool:
+    "Whether every frame `dataset` can serve fits in an in-memory feature cache of `max_bytes` (says so when not)."
+    frames = getattr(dataset, "frames", None)
+    if not frames: return False  # unknown size: a cache that cannot hold the data only costs copies
+    n = sum(map(len, frames.values()))
+    need = n * feature_bytes(model)
+    if need > max_bytes: print(f"feature cache off: {n:,} frames need {need / 2**20:,.0f} MiB, more than {max_bytes / 2**20:,.0f} MiB")
+    return need <= max_bytes
+
 # %% ../nbs/06_train.ipynb #5e2f7d32
 @torch.no_grad()
 def evaluate_clips(model,                 # a `SAM2Base`
@@ -427,8 +457,7 @@ def evaluate_clips(model,                 # a `SAM2Base`
                   ) -> dict:
     "Region similarity J, boundary accuracy F and their mean JF (DAVIS definitions, `sam2nb.metrics`) over the clips, excluding prompted frames."
     collate_fn = collate_fn or collate
-    if cache is not None and cache.fingerprint != encoder_fingerprint(model):
-        raise ValueError("the FeatureCache was computed with another image encoder than this model's: build one for this model")
+    if cache is not None: cache.check_model(model)
     source = cache_source(dataset) if cache is not None else None
     was_training = model.training; model.eval()
     Js, Fs = [], []
@@ -661,11 +690,7 @@ def _make_cache(self:Trainer, cache):
     if self.val_data is not None: cache_source(self.val_data)
     if not encoder_frozen(self.sam):
         raise ValueError("a feature cache needs a frozen image encoder: pass freeze_parts='image_encoder'")
-    if isinstance(cache, FeatureCache):
-        if cache.fingerprint != encoder_fingerprint(self.sam):
-            raise ValueError("the FeatureCache was computed with another image encoder than this model's "
-                             f"({cache.fingerprint!r}): build one for this model")
-        return cache
+    if isinstance(cache, FeatureCache): return cache.check_model(self.sam)
     return FeatureCache(self.sam, None if cache in (True, "memory") else cache)
 
 # %% ../nbs/06_train.ipynb #9056498d

@@ -20,7 +20,7 @@ from .data import read_mask, ids_present, list_frames, frame_path
 from .metrics import evaluate_vos, db_eval_iou
 from .predict import VideoPredictor, save_masks
 from .tracker import MemoryPolicy
-from .train import Callback, Trainer, FeatureCache, forward_clip, default_cache_bytes
+from .train import Callback, Trainer, FeatureCache, cache_fits, default_cache_bytes, forward_clip
 from .prompts import mask_to_box
 from .losses import sam2_loss, mask_iou
 
@@ -29,7 +29,7 @@ __all__ = ['STABLE_FRAMES', 'STABLE_IOU', 'SAMURAI_KF_WEIGHT', 'MEMORY_IOU', 'ME
            'UAMP_LOSS', 'MASK_LOSS', 'box_iou', 'xyxy_to_xyah', 'xyah_to_xyxy', 'KalmanBox', 'fresh_track', 'kf_step',
            'samurai_valid', 'select_memory_frames', 'UAMP', 'save_uamp', 'load_uamp', 'SamuraiPolicy', 'UAMPPolicy',
            'memory_policy', 'UAMPPredictor', 'frame_info', 'track_frames', 'track', 'vos_video', 'uamp_loss_weights',
-           'uamp_loss', 'clip_loss', 'feature_bytes', 'cache_fits', 'UAMPTraining', 'train_uamp', 'evaluate_modes']
+           'uamp_loss', 'clip_loss', 'UAMPTraining', 'train_uamp', 'evaluate_modes']
 
 # %% ../nbs/08_uamp.ipynb #817de359
 def box_iou(a:torch.Tensor, # (..., 4) boxes [x0, y0, x1, y1)
@@ -560,26 +560,6 @@ def clip_loss(model, uamp:UAMP, # the frozen SAM 2 and the UAMP layers
     uamp_loss_weights(loss_weights)   # a misspelt term fails here, not after a forward pass
     out = forward_clip(model, batch, "mask", torch.Generator().manual_seed(seed), policy=UAMPPolicy(uamp))
     return uamp_loss(out, uamp, loss_weights)
-
-# %% ../nbs/08_uamp.ipynb #340a7d2a
-def feature_bytes(model, # a `SAM2Base`
-                 ) -> int:
-    "Bytes of one frame in a float32 `FeatureCache`: every FPN level SAM 2's heads read."
-    levels = model.num_feature_levels
-    sides = [model.image_size // model.backbone_stride * 2 ** (levels - 1 - i) for i in range(levels)]
-    return 4 * model.hidden_dim * sum(s * s for s in sides)
-
-def cache_fits(model,           # the frozen `SAM2Base`
-               train_data,      # a `VOSDataset` (its `frames` say which frames a clip can use)
-               max_bytes:int,   # memory the cache may hold
-              ) -> bool:
-    "Whether every frame `train_data` can serve fits in an in-memory feature cache of `max_bytes`."
-    frames = getattr(train_data, "frames", None)
-    if frames is None: return False  # unknown size: a cache that cannot hold the data only costs copies
-    need = sum(map(len, frames.values())) * feature_bytes(model)
-    fits = need <= max_bytes
-    if not fits: print(f"feature cache off: {need / 2**30:.1f} GiB of features > its {max_bytes / 2**30:.1f} GiB budget")
-    return fits
 
 # %% ../nbs/08_uamp.ipynb #c0db637f
 class UAMPTraining(Callback):
