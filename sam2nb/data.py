@@ -299,7 +299,6 @@ def record_dataset(root:str|Path, # a dataset folder a notebook reads
     return record_input("dataset", **dataset_fingerprint(root)) if recording() else None
 
 # %% ../nbs/01_data.ipynb #96a98349
-from torchvision.transforms import InterpolationMode
 import torchvision.transforms.v2.functional as TF
 
 # SAM 2's official fine-tuning augmentation (sam2.1_hiera_b+_MOSE_finetune.yaml, training/dataset/transforms.py)

@@ -17,7 +17,7 @@ from sam2.sam2_video_predictor import SAM2VideoPredictor
 from tqdm.auto import tqdm
 from .core import atomic_path, autocast
 from .tracker import Tracker
-from .data import read_image, write_mask, normalize, read_mask, ids_present, check_video_name, list_videos, list_frames, frame_path
+from .data import read_image, write_mask, normalize, read_mask, ids_present, check_video_name, list_videos, frame_path
 from .metrics import evaluate_vos
 from .viz import overlay, write_video
 

@@ -11,7 +11,6 @@ import cv2
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 
-from pathlib import Path
 from .metrics import dice, as_binary
 from .data import read_image, read_mask, ids_present, list_videos, list_frames, frame_path
 

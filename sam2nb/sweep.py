@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_sweep.ipynb #b85dab62
 from __future__ import annotations
-import csv, itertools, json, os, re, subprocess, sys, time
+import itertools, json, os, re, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
