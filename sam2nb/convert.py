@@ -411,10 +411,14 @@ def _objects(ids_lists) -> list:
 
 # %% ../nbs/02_convert.ipynb #ec609894
 def _davis_splits(src:Path, resolution:str, splits) -> dict|None:
-    "{split: [sequences]} from the ImageSets files, or None when the dataset has none."
-    for d in (src/"ImageSets"/"2017", src/"ImageSets"/resolution, src/"ImageSets"):
+    "{split: [sequences]} from the ImageSets files, or None when the dataset has none; a split it lacks is an error."
+    folders = (src/"ImageSets"/"2017", src/"ImageSets"/resolution, src/"ImageSets")
+    have = {d: sorted(f.stem for f in d.glob("*.txt")) for d in folders if d.is_dir()}
+    for d in folders:
         files = {s: d/f"{s}.txt" for s in splits if (d/f"{s}.txt").is_file()}
         if not files: continue
+        if missing := [s for s in splits if s not in files]:   # never a silent subset of what was asked for
+            raise ConversionError(f"{d} has no split {', '.join(map(repr, missing))} (it has {', '.join(have[d])}): pass splits= of those")
         out = {}
         for s, f in files.items():
             names = []
@@ -431,6 +435,9 @@ def _davis_splits(src:Path, resolution:str, splits) -> dict|None:
                 if name not in names: names.append(name)
             out[s] = names
         return out
+    if any(have.values()):   # ImageSets are there, but not for these splits: converting everything into one would mislabel it
+        found = "; ".join(f"{d}: {', '.join(v)}" for d, v in have.items() if v)
+        raise ConversionError(f"{src} has no ImageSets file for split(s) {list(splits)} ({found}): pass splits= of those")
     return None
 
 # %% ../nbs/02_convert.ipynb #dff7697d

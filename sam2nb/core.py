@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #d36b37a9
 from __future__ import annotations
-import atexit, contextlib, hashlib, json, os, random, resource, sys, urllib.error, urllib.request, zipfile, pickle
+import atexit, contextlib, difflib, hashlib, json, os, random, resource, shutil, sys, time, urllib.error, urllib.request, zipfile, pickle
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +12,13 @@ import torch
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['SMOKE_LABEL', 'PUBLISH_ENV', 'CHECKPOINTS', 'STAND_IN_LABEL', 'REHEARSAL', 'in_test', 'set_env', 'is_smoke',
-           'recording', 'record_input', 'inputs', 'read_published', 'get_device', 'autocast', 'seed_everything',
-           'seeded', 'repo_root', 'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'atomic_dir',
-           'scratch_dir', 'file_sha256', 'record_checkpoint', 'resolve_config', 'checkpoint_path', 'CheckpointError',
-           'load_checkpoint_file', 'read_checkpoint', 'guess_architecture', 'check_state_dict', 'build_model',
-           'load_model', 'tiny_model', 'download_checkpoint', 'image_predictor', 'load_image_predictor',
+__all__ = ['SMOKE_LABEL', 'PUBLISH_ENV', 'RUN_OUT_ENV', 'CHECKPOINTS', 'SAM2_RELEASE', 'STAND_IN_LABEL', 'REHEARSAL',
+           'STAND_IN_SEED_ENV', 'in_test', 'set_env', 'is_smoke', 'recording', 'record_input', 'inputs',
+           'read_published', 'get_device', 'autocast', 'seed_everything', 'seeded', 'repo_root', 'fixtures_path',
+           'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'atomic_dir', 'scratch_dir', 'repo_path', 'run_out',
+           'file_sha256', 'record_checkpoint', 'resolve_config', 'checkpoint_path', 'CheckpointError',
+           'load_checkpoint_file', 'read_checkpoint', 'guess_architecture', 'check_state_dict', 'check_sam2',
+           'build_model', 'load_model', 'tiny_model', 'download_checkpoint', 'image_predictor', 'load_image_predictor',
            'load_video_predictor', 'stand_in_model', 'weights_label', 'notebook_model', 'peak_memory', 'publish',
            'published', 'publish_timing']
 
@@ -231,6 +232,30 @@ def scratch_dir(prefix:str="sam2nb_", # the folder name's prefix
     multiprocessing.util.Finalize(None, shutil.rmtree, args=(str(path),), kwargs={"ignore_errors": True}, exitpriority=0)
     return path
 
+# %% ../nbs/00_core.ipynb #14923813
+RUN_OUT_ENV = "SAM2NB_RUN_OUT"   # set by `sam2nb-run` for each notebook: its outputs' folder inside the run's report
+
+def repo_path(path:str|Path, # a path given by a user: absolute, or relative to the repository root
+             ) -> Path:
+    "`path` as given when absolute, else read from the repository root (not from the notebook's folder)."
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else repo_root()/path
+
+def run_out(name:str,              # the kind of output, e.g. "matting" or "pets": the folder's name under `runs/`
+            given:str|Path|None=None, # the notebook's `*_out` parameter: used as given
+            scratch:bool=False,    # a smoke run or a rehearsal: a temporary folder, removed at exit
+           ) -> Path:
+    "The folder a notebook writes its outputs into: `given`, a scratch folder, the runner's `SAM2NB_RUN_OUT`, or a new `runs/<name>/...`."
+    if given: return repo_path(given)
+    if scratch: return scratch_dir(f"sam2nb_{name}_")
+    if os.environ.get(RUN_OUT_ENV): return Path(os.environ[RUN_OUT_ENV])/name
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for k in range(1000):   # never an earlier run's folder: its last.pt would be overwritten
+        path = repo_root()/"runs"/name/(f"{stamp}-{os.getpid()}" + (f"-{k}" if k else ""))
+        try: path.mkdir(parents=True); return path
+        except FileExistsError: continue
+    raise FileExistsError(f"no new folder under {repo_root()/'runs'/name}")
+
 # %% ../nbs/00_core.ipynb #f71f2344
 def _digest_caches(path:Path) -> list[Path]:
     "Where a file's digest may be cached: beside it (never inside the shared fixtures), then in the user's cache."
@@ -390,6 +415,23 @@ def check_state_dict(model:torch.nn.Module, # the model the weights are meant fo
     raise CheckpointError(f"{source} does not fit the model built from {config or 'this config'}: "
                           + "; ".join(p for p in parts if p) + hint)
 
+# %% ../nbs/00_core.ipynb #9ccc14cf
+SAM2_RELEASE = Path(__file__).parent/"sam2_release.json" if "__file__" in globals() else None
+
+def check_sam2(site:str|Path|None=None, # the folder holding the installed `sam2/` and `training/` (None: where `sam2` is imported from)
+               release:str|Path|None=None, # the recorded hashes (None: the workbook's `sam2_release.json`)
+              ) -> dict:
+    "Compare the installed sam2 with Meta's code file by file: {'source', 'same', 'changed', 'missing', 'extra'}."
+    import sam2
+    site = Path(site) if site else Path(sam2.__file__).resolve().parent.parent
+    rec = json.loads(Path(release or SAM2_RELEASE or repo_root()/"sam2nb"/"sam2_release.json").read_text())
+    installed = {p.relative_to(site).as_posix() for top in ("sam2", "training") if (site/top).is_dir()
+                 for p in (site/top).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    sha = lambda f: hashlib.sha256((site/f).read_bytes()).hexdigest()
+    changed = sorted(f for f in rec["files"] if f in installed and sha(f) != rec["files"][f])
+    return dict(source=rec["source"], same=sum(f in installed for f in rec["files"]) - len(changed), changed=changed,
+                missing=sorted(set(rec["files"]) - installed), extra=sorted(installed - set(rec["files"])))
+
 # %% ../nbs/00_core.ipynb #ad1c93cf
 _VIDEO_TARGET = "sam2.sam2_video_predictor.SAM2VideoPredictor"
 
@@ -433,6 +475,11 @@ def _origin(path:Path, ckpt_dir=None) -> str:
     home = Path(ckpt_dir or default_ckpt_dir()).resolve()
     return "official" if path.name in official and path.resolve().parent == home else "user"
 
+def _name_hint(name:str) -> str:
+    "For a bare name that is no official checkpoint: the official names, the closest first."
+    close = difflib.get_close_matches(name, CHECKPOINTS, n=1)
+    return (f"; did you mean {close[0]!r}?" if close else "") + f" (official names: {', '.join(CHECKPOINTS)})"
+
 def load_model(name_or_path:str|Path,     # official name (see CHECKPOINTS) or path to a .pt checkpoint
                config:str|None=None,      # config name/path; inferred from an official name when None
                device:str|torch.device|None=None, # None: `get_device()`
@@ -444,8 +491,8 @@ def load_model(name_or_path:str|Path,     # official name (see CHECKPOINTS) or p
     "Build SAM 2 and load a checkpoint's weights strictly, with clear errors for bad files."
     path = checkpoint_path(name_or_path, ckpt_dir) or Path(name_or_path)
     if not path.exists():
-        hint = (f"; download it with download_checkpoint({str(name_or_path)!r})"
-                if str(name_or_path) in CHECKPOINTS else "")
+        hint = (f"; download it with download_checkpoint({str(name_or_path)!r})" if str(name_or_path) in CHECKPOINTS
+                else "" if path.suffix in (".pt", ".pth") or len(path.parts) > 1 else _name_hint(str(name_or_path)))
         raise CheckpointError(f"{path}: no such checkpoint file{hint}")
     config = config or resolve_config(str(name_or_path))
     state_dict = read_checkpoint(path, origin=_origin(path, ckpt_dir))
@@ -554,6 +601,7 @@ def load_video_predictor(source:str|Path="tiny", # official name, checkpoint pat
 # %% ../nbs/00_core.ipynb #7e4dae77
 STAND_IN_LABEL = "stand-in: official architecture, untrained random weights"
 REHEARSAL = dict(steps=2, videos=2, frames=8)  # the caps of a rehearsal: optimiser steps, videos, frames per video
+STAND_IN_SEED_ENV = "SAM2NB_STAND_IN_SEED"     # `sam2nb-run --stand-in-seed N`: which random weights a rehearsal stands in with
 
 def stand_in_model(checkpoint:str="sam2.1_hiera_tiny", # the official name (or config) whose architecture is built
                    image_size:int|None=None, # None: the config's full size (1024)
@@ -565,7 +613,8 @@ def stand_in_model(checkpoint:str="sam2.1_hiera_tiny", # the official name (or c
     "The official architecture of `checkpoint` at full size with deterministic random weights, labelled as a stand-in."
     model = build_model(config or resolve_config(str(checkpoint)), image_size=image_size,
                         device=device or get_device(verbose=False), mode=mode, seed=seed)
-    model.sam2nb_checkpoint = f"{Path(str(checkpoint)).name} -- {STAND_IN_LABEL}"
+    seeded = f" (seed {seed})" if seed else ""
+    model.sam2nb_checkpoint = f"{Path(str(checkpoint)).name}{seeded} -- {STAND_IN_LABEL}"
     model.sam2nb_weights = "stand-in"
     record_checkpoint(None, "stand-in", "SAM 2 model", name=Path(str(checkpoint)).name,
                       config=model.sam2nb_config, seed=seed, image_size=model.image_size)
@@ -599,7 +648,8 @@ def notebook_model(checkpoint:str="sam2.1_hiera_tiny", # official name or path f
     path = checkpoint_path(checkpoint, ckpt_dir)
     if path is None and rehearse:
         print(f"rehearsal: {checkpoint!r} not found -- {STAND_IN_LABEL}")
-        return stand_in_model(checkpoint, image_size, device, mode, config), False
+        # another seed's weights must pass a rehearsal too: no real-mode check may rely on what one model outputs
+        return stand_in_model(checkpoint, image_size, device, mode, config, seed=int(os.environ.get(STAND_IN_SEED_ENV) or 0)), False
     if path is None and checkpoint in CHECKPOINTS: path = download_checkpoint(checkpoint, ckpt_dir)
     model = load_model(path or checkpoint, config=config, device=device, image_size=image_size, mode=mode, ckpt_dir=ckpt_dir)
     model.sam2nb_weights = "checkpoint"
