@@ -16,7 +16,7 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 from tqdm.auto import tqdm
 
-from .core import atomic_dir
+from .core import atomic_dir, record_synthetic
 from .data import (read_mask, write_mask, write_alpha, read_image, write_image, rle_decode, ids_present, composite,
                          read_trimap, check_video_name, frame_path, write_split, list_videos, list_frames, open_image, mask_ids)
 from .viz import overlay
@@ -273,6 +273,7 @@ def _make_synthetic(kind, dst, n_videos, n_frames, size, n_objects, seed, split,
     dst = Path(dst); size = (size, size) if isinstance(size, int) else tuple(size)
     params = dict(n_videos=n_videos, n_frames=n_frames, size=list(size), n_objects=n_objects, seed=seed,
                   split=split, edge=edge if soft else None)
+    record_synthetic(kind, **params)   # the run's provenance: which made-up data it read
     if _existing(dst, kind, params, overwrite) is not None: return dst
     names = [f"{'matte' if soft else 'synth'}{v:03d}" for v in range(n_videos)]
     splits = _split_names(names, split)

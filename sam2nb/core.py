@@ -13,14 +13,14 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['SMOKE_LABEL', 'PUBLISH_ENV', 'RUN_OUT_ENV', 'CHECKPOINTS', 'SAM2_RELEASE', 'STAND_IN_LABEL', 'REHEARSAL',
-           'STAND_IN_SEED_ENV', 'in_test', 'set_env', 'is_smoke', 'recording', 'record_input', 'inputs',
-           'read_published', 'get_device', 'autocast', 'seed_everything', 'seeded', 'repo_root', 'fixtures_path',
-           'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'atomic_dir', 'scratch_dir', 'repo_path', 'run_out',
-           'file_sha256', 'record_checkpoint', 'resolve_config', 'checkpoint_path', 'CheckpointError',
-           'load_checkpoint_file', 'read_checkpoint', 'guess_architecture', 'check_state_dict', 'check_sam2',
-           'build_model', 'load_model', 'tiny_model', 'download_checkpoint', 'image_predictor', 'load_image_predictor',
-           'load_video_predictor', 'stand_in_model', 'weights_label', 'notebook_model', 'peak_memory', 'publish',
-           'published', 'publish_timing']
+           'STAND_IN_SEED_ENV', 'in_test', 'set_env', 'is_smoke', 'recording', 'record_input', 'record_synthetic',
+           'inputs', 'read_published', 'get_device', 'autocast', 'seed_everything', 'seeded', 'repo_root',
+           'fixtures_path', 'default_ckpt_dir', 'have_fixtures', 'atomic_path', 'atomic_dir', 'scratch_dir',
+           'repo_path', 'run_out', 'file_sha256', 'record_checkpoint', 'resolve_config', 'checkpoint_path',
+           'CheckpointError', 'load_checkpoint_file', 'read_checkpoint', 'guess_architecture', 'check_state_dict',
+           'check_sam2', 'build_model', 'load_model', 'tiny_model', 'download_checkpoint', 'image_predictor',
+           'load_image_predictor', 'load_video_predictor', 'stand_in_model', 'weights_label', 'notebook_model',
+           'peak_memory', 'publish', 'published', 'publish_timing']
 
 # %% ../nbs/00_core.ipynb #518b77f2
 SMOKE_LABEL = "smoke run: untrained weights"
@@ -81,7 +81,7 @@ def _emit(record:dict):
     if path := os.environ.get(PUBLISH_ENV):
         with open(path, "a") as f: f.write(json.dumps(record, default=str) + "\n")
 
-def record_input(kind:str, # "checkpoint", "dataset" or "seed"
+def record_input(kind:str, # "checkpoint", "dataset", "seed", "fixtures" or "synthetic"
                  **facts,  # what identifies the input (JSON-serialisable)
                 ) -> dict:
     "Record one input of this run for its provenance; an identical record is written once."
@@ -91,6 +91,12 @@ def record_input(kind:str, # "checkpoint", "dataset" or "seed"
     if key[0] and key not in _written:
         _written.add(key); _emit(record)
     return record
+
+def record_synthetic(generator:str, # the function that made the data, e.g. "make_synthetic_vos"
+                     **params,       # everything that fixes what it made, the seed among them
+                    ) -> dict:
+    "Record made-up data a notebook used (generator and parameters) for the run's provenance: a rerun that drew other data differs."
+    return record_input("synthetic", generator=generator, **params)
 
 def inputs(kind:str|None=None) -> list[dict]:
     "The inputs this process has recorded so far (optionally of one kind)."
@@ -176,6 +182,8 @@ def fixtures_path(*parts:str, # a sub-path inside the fixtures, e.g. "davis2016"
     base = os.environ.get("SAM2NB_FIXTURES")
     base = Path(base).expanduser() if base else repo_root().parent/"shared"/"fixtures"
     path = base.joinpath(*parts)
+    # a run with the fixtures and one without read different data: provenance must say which this was
+    record_input("fixtures", part="/".join(parts), found=path.exists(), root=str(base), env=os.environ.get("SAM2NB_FIXTURES"))
     return path if path.exists() else None
 
 def default_ckpt_dir() -> Path:

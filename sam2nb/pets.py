@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import atomic_dir, autocast, image_predictor
+from .core import atomic_dir, autocast, image_predictor, record_synthetic
 from .data import frame_path, read_image, read_mask, write_image
 from .metrics import as_binary, dice, iou, pixel_accuracy
 from .predict import VideoPredictor
@@ -87,6 +87,7 @@ def make_synthetic_pets(dst:str|Path,         # the folder to write (replaced as
                        ) -> Path:
     "Write a synthetic Oxford-IIIT Pet download (images/, annotations/trimaps/, list.txt, trainval.txt, test.txt), cats and dogs alternating; returns `dst`."
     dst, rows = Path(dst), []
+    record_synthetic("make_synthetic_pets", n_trainval=n_trainval, n_test=n_test, size=list(size), seed=seed)
     with atomic_dir(dst) as tmp:
         (tmp/"images").mkdir(); (tmp/"annotations"/"trimaps").mkdir(parents=True)
         for i in range(n_trainval + n_test):

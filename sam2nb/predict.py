@@ -306,10 +306,11 @@ def reset_state(self:VideoPredictor, inference_state):
 # %% ../nbs/03_predict.ipynb #e7730a1c
 @patch
 def _reach(self:VideoPredictor, state) -> int:
-    "How many frames behind the current one SAM 2 may read (memory frames and object pointers)."
-    r = self.memory_temporal_stride_for_eval
-    ptrs = min(state["num_frames"], self.max_obj_ptrs_in_encoder) if self.use_obj_ptrs_in_encoder else 0
-    return max(self.num_maskmem * r + 1, ptrs)
+    "How many frames behind the current one SAM 2's step reads: memory frames (t-1, then every r-th) and object pointers (t-1 .. t-15)."
+    r = 1 if self.training else self.memory_temporal_stride_for_eval   # SAM 2 strides in eval mode only
+    memory = 1 + (self.num_maskmem - 2) * r if self.num_maskmem >= 2 else 0
+    ptrs = min(state["num_frames"], self.max_obj_ptrs_in_encoder) - 1 if self.use_obj_ptrs_in_encoder else 0
+    return max(memory, ptrs)
 
 @patch
 def _prompted_frames(self:VideoPredictor, state) -> list:
@@ -344,16 +345,22 @@ def propagate_in_video(self:VideoPredictor, inference_state, start_frame_idx=Non
 
 @patch
 def _release(self:VideoPredictor, state, frame_idx, reverse, prompted):
-    "Drop non-conditioning outputs behind `frame_idx` beyond SAM 2's reach and away from every prompted frame."
-    R = self._reach(state)
-    limit = frame_idx + R if reverse else frame_idx - R
+    "Drop tracked outputs beyond SAM 2's reach behind `frame_idx`, away from every prompted frame, that the policy does not hold."
+    R, d = self._reach(state), (-1 if reverse else 1)
     def near_prompt(f):
         i = bisect.bisect_left(prompted, f - R)
         return i < len(prompted) and prompted[i] <= f + R
     for out in state["output_dict_per_obj"].values():
         nc = out["non_cond_frame_outputs"]
-        for f in [f for f in nc if (f >= limit if reverse else f <= limit) and not near_prompt(f)]:
+        held = set(self._holds(out, frame_idx))   # e.g. SAMURAI's last valid frames, however far back
+        for f in [f for f in nc if (frame_idx - f) * d > R and f not in held and not near_prompt(f)]:
             del nc[f]; state["released_frames"].add(f)
+
+@patch
+def _holds(self:VideoPredictor, out, frame_idx) -> list:
+    "The frames the memory policy holds for the step after `frame_idx` (from one object's record of that frame)."
+    rec = (out["non_cond_frame_outputs"].get(frame_idx) or out["cond_frame_outputs"].get(frame_idx) or {}).get("policy")
+    return self.policy.holds(rec or {})
 
 # %% ../nbs/03_predict.ipynb #e22472c9
 @patch
@@ -371,33 +378,53 @@ def _restore_for_prompt(self:VideoPredictor, state, frame_idx, obj_id):
 # %% ../nbs/03_predict.ipynb #bb11715c
 @patch
 def _restore(self:VideoPredictor, state, frames):
-    "Recompute released frames by replaying the tracking from the nearest prompted frame behind them."
-    frames = sorted(f for f in frames if f in state["released_frames"])
-    if not frames: return
-    def direction(f):
-        for tracked in state["frames_tracked_per_obj"].values():
-            if f in tracked: return tracked[f]["reverse"]
-        return False
-    prompted = self._prompted_frames(state)
-    for rev in (False, True):
-        fs = [f for f in frames if direction(f) == rev]
-        if not fs: continue
-        first, last = (max(fs), min(fs)) if rev else (min(fs), max(fs))
-        anchors = [p for p in prompted if (p > first if rev else p < first)]
-        if not anchors:
-            raise RuntimeError(f"the outputs of frames {fs[0]}..{fs[-1]} were released to bound memory and there is no prompted "
-                               f"frame {'after' if rev else 'before'} them to recompute them from: propagate from a prompted frame, "
-                               "or use release_outputs=False in init_state to keep every frame's outputs")
-        anchor = min(anchors) if rev else max(anchors)
-        order = range(anchor - 1, last - 1, -1) if rev else range(anchor + 1, last + 1)
-        for u in order:
-            for obj_idx, out in state["output_dict_per_obj"].items():
-                if u in out["cond_frame_outputs"] or u not in state["frames_tracked_per_obj"][obj_idx]: continue
-                current, _ = self._run_single_frame_inference(
-                    inference_state=state, output_dict=out, frame_idx=u, batch_size=1, is_init_cond_frame=False,
-                    point_inputs=None, mask_inputs=None, reverse=rev, run_mem_encoder=True)
-                out["non_cond_frame_outputs"][u] = current
-            state["released_frames"].discard(u)
+    "Recompute the released outputs among `frames`, and those the policy holds for them, object by object; returns the steps run."
+    steps = 0
+    for obj_idx in state["output_dict_per_obj"]:
+        tracked = state["frames_tracked_per_obj"].get(obj_idx, {})
+        for rev in (False, True):
+            want = [f for f in frames if f in tracked and tracked[f]["reverse"] == rev]
+            if want: steps += self._replay(state, obj_idx, want, rev)
+    still = {f for o in state["output_dict_per_obj"] for f in state["released_frames"] if self._released(state, o, f)}
+    state["released_frames"].intersection_update(still)
+    return steps
+
+@patch
+def _released(self:VideoPredictor, state, obj_idx, f) -> bool:
+    "Whether object `obj_idx` was tracked on frame `f` and its outputs there were released."
+    out = state["output_dict_per_obj"][obj_idx]
+    return (f in state["released_frames"] and f in state["frames_tracked_per_obj"].get(obj_idx, {})
+            and f not in out["non_cond_frame_outputs"] and f not in out["cond_frame_outputs"])
+
+# %% ../nbs/03_predict.ipynb #c5a7e2d1
+@patch
+def _replay(self:VideoPredictor, state, obj_idx, want, reverse) -> int:
+    "Recompute one object's released frames among `want` (tracked one way) from the held frames behind them, in bounded memory."
+    out, R, d = state["output_dict_per_obj"][obj_idx], self._reach(state), (-1 if reverse else 1)
+    released, key = (lambda f: self._released(state, obj_idx, f)), (lambda f: f * d)   # behind: a smaller key
+    todo = {f for f in want if released(f)} | {g for f in want if not released(f) for g in self._holds(out, f) if released(g)}
+    if not todo: return 0
+    lo, hi = min(todo, key=key), max(todo, key=key)
+    while True:   # what a replayed frame reads (SAM 2's reach, the policy's frames) is held, or replayed before it
+        run = [u for u in range(lo, hi + d, d) if released(u)]
+        deps = [g for g in range(lo - d * R, lo, d) if released(g)]
+        deps += [g for u in run if not released(u - d) for g in self._holds(out, u - d) if released(g) and key(g) < key(lo)]
+        if not deps: break
+        lo = min(deps, key=key)
+    if not any(key(p) < key(lo) for p in out["cond_frame_outputs"]):
+        raise RuntimeError(f"the outputs of frames {min(run)}..{max(run)} were released to bound memory and there is no prompted "
+                           f"frame {'after' if reverse else 'before'} them to recompute them from: propagate from a prompted frame, "
+                           "or use release_outputs=False in init_state to keep every frame's outputs")
+    nc, keep, replayed = out["non_cond_frame_outputs"], set(want), []
+    for u in run:
+        nc[u], _ = self._run_single_frame_inference(
+            inference_state=state, output_dict=out, frame_idx=u, batch_size=1, is_init_cond_frame=False,
+            point_inputs=None, mask_inputs=None, reverse=reverse, run_mem_encoder=True)
+        replayed.append(u)
+        held = keep | set(self._holds(out, u))
+        for g in [g for g in replayed if key(u) - key(g) > R and g not in held]:   # the replay keeps the memory bound
+            del nc[g]; replayed.remove(g)
+    return len(run)
 
 # %% ../nbs/03_predict.ipynb #a9097f72
 @patch

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import torch
 
-from .core import fixtures_path
+from .core import fixtures_path, record_synthetic
 from .data import DAVIS_PALETTE, write_image, write_mask, write_alpha, frame_path
 from .convert import convert_davis
 from .metrics import bound_pix, disk
@@ -35,6 +35,7 @@ def toy_vos(root,                        # the dataset folder to write
             uniform=False,               # frames of one grey value, 8 f (alphas 8 (f + 1)), instead of texture
             seed=0):
     "A tiny VOS-layout dataset of rectangles moving over a textured background."
+    record_synthetic("toy_vos", videos=videos, size=list(size), n_objects=n_objects, alphas=alphas, uniform=uniform, seed=seed)
     rng = np.random.default_rng(seed)
     h, w = size
     for v, (name, n) in enumerate(videos.items()):
@@ -58,6 +59,7 @@ def synthetic_frames(n,                # number of frames
                      periods=(7, 9),   # the disc's x and y move as sin(t / periods[0]), cos(t / periods[1])
                     ) -> list:
     "A textured disc moving over a textured background (the bench uses the same idea at 1000 frames)."
+    record_synthetic("synthetic_frames", n=n, H=H, W=W, seed=seed, periods=list(periods))
     rng = np.random.default_rng(seed)
     bg, tex = rng.integers(0, 255, (H, W, 3), np.uint8), rng.integers(0, 255, (H, W, 3), np.uint8)
     yy, xx = np.mgrid[:H, :W]; out = []

@@ -57,6 +57,9 @@ class MemoryPolicy:
         return maskmem
     def record(self, ctx:StepContext, out:dict):
         "Called at the end of every step (prompted or tracked) with its outputs: keep what the method needs in `ctx.state`."
+    def holds(self, record:dict) -> list:
+        "Frames, beyond SAM 2's own window, that the step after a frame may read, from that frame's record (`ctx.state`)."
+        return []
 
     @property
     def reranks(self) -> bool:
@@ -107,16 +110,21 @@ class Tracker(SAM2Base):
         for k, v in vars(model).items():
             if k in ("_parameters", "_buffers", "_modules"): self.__dict__[k] = OrderedDict(v)  # the same tensors and submodules
             elif k == "_non_persistent_buffers_set": self.__dict__[k] = set(v)
-            elif k not in fresh or k == "training": self.__dict__[k] = v
+            elif k not in fresh and k != "training": self.__dict__[k] = v
         self.__dict__.pop("_frame", None)
+        self.__dict__["_model"] = model   # not a submodule: the tracker takes its mode from it (see `training`)
         return self.use_policy(policy)
 
-    def use_policy(self, policy:MemoryPolicy|None=None): # None: SAM 2's own
-        "Track with `policy` from now on (an existing memory bank is kept)."
-        if policy is not None and not isinstance(policy, MemoryPolicy):
-            raise TypeError(f"a policy must be a MemoryPolicy, got {type(policy).__name__}")
-        self.__dict__["policy"] = policy or MemoryPolicy()   # not a submodule: its layers belong to whoever trains them
-        return self
+    @property
+    def training(self) -> bool:
+        "The model's mode: `model.eval()` and `model.train()` hold for every tracker and predictor made from it, and back."
+        model = self.__dict__.get("_model")
+        return self.__dict__.get("_training", True) if model is None else model.training
+    @training.setter
+    def training(self, mode:bool):
+        model = self.__dict__.get("_model")
+        if model is None: self.__dict__["_training"] = mode   # while `torch.nn.Module.__init__` runs
+        else: model.training = mode
 
     @property
     def sam_mask_decoder(self):
@@ -126,6 +134,14 @@ class Tracker(SAM2Base):
         return _PolicyChoice(decoder, self.policy, ctx)
 
 # %% ../nbs/02a_tracker.ipynb #362a47d8
+@patch
+def use_policy(self:Tracker, policy:MemoryPolicy|None=None): # None: SAM 2's own
+    "Track with `policy` from now on (an existing memory bank is kept)."
+    if policy is not None and not isinstance(policy, MemoryPolicy):
+        raise TypeError(f"a policy must be a MemoryPolicy, got {type(policy).__name__}")
+    self.__dict__["policy"] = policy or MemoryPolicy()   # not a submodule: its layers belong to whoever trains them
+    return self
+
 @patch
 def previous_output(self:Tracker, output_dict:dict, frame_idx:int, reverse:bool=False) -> dict|None:
     "The stored outputs of the frame just before `frame_idx` in tracking order, if held."

@@ -27,9 +27,9 @@ from .losses import sam2_loss, mask_iou
 # %% auto #0
 __all__ = ['STABLE_FRAMES', 'STABLE_IOU', 'SAMURAI_KF_WEIGHT', 'MEMORY_IOU', 'MEMORY_OBJ', 'MEMORY_KF', 'MEMORY_KEEP', 'MODES',
            'UAMP_LOSS', 'MASK_LOSS', 'box_iou', 'xyxy_to_xyah', 'xyah_to_xyxy', 'KalmanBox', 'fresh_track', 'kf_step',
-           'samurai_valid', 'select_memory_frames', 'UAMP', 'save_uamp', 'load_uamp', 'SamuraiPolicy', 'UAMPPolicy',
-           'memory_policy', 'UAMPPredictor', 'frame_info', 'track_frames', 'track', 'vos_video', 'uamp_loss_weights',
-           'uamp_loss', 'clip_loss', 'UAMPTraining', 'train_uamp', 'evaluate_modes']
+           'samurai_valid', 'memory_from_candidates', 'select_memory_frames', 'UAMP', 'save_uamp', 'load_uamp',
+           'SamuraiPolicy', 'UAMPPolicy', 'memory_policy', 'UAMPPredictor', 'frame_info', 'track_frames', 'track',
+           'vos_video', 'uamp_loss_weights', 'uamp_loss', 'clip_loss', 'UAMPTraining', 'train_uamp', 'evaluate_modes']
 
 # %% ../nbs/08_uamp.ipynb #817de359
 def box_iou(a:torch.Tensor, # (..., 4) boxes [x0, y0, x1, y1)
@@ -148,6 +148,17 @@ def samurai_valid(score:dict, # one frame's `pred_iou`, `obj_score` (logit) and 
     kf = score.get("kf_score")
     return score["pred_iou"] > MEMORY_IOU and score["obj_score"] > MEMORY_OBJ and (kf is None or kf > MEMORY_KF)
 
+def memory_from_candidates(frame_idx:int,  # the frame being segmented
+                           candidates:list, # valid frames behind it, most recent first (at most `n_keep`)
+                           prev_held:bool,  # whether t-1 (t+1 in reverse) is a held tracked frame
+                           reverse:bool=False, # tracking towards frame 0
+                           n_use:int=6,     # memory slots (SAM 2's `num_maskmem - 1`)
+                          ) -> list[int]:   # memory frames, oldest first
+    "SAMURAI's memory from its candidates: t-1 always, then the most recent valid frames, `n_use` in all."
+    prev, keep = frame_idx + (1 if reverse else -1), list(candidates)
+    if prev_held and prev not in keep: keep.insert(0, prev)
+    return keep[:n_use][::-1]
+
 def select_memory_frames(frame_idx:int,  # the frame being segmented
                          valid:dict,     # {tracked frame index: True if it may enter memory}
                          reverse:bool=False, # tracking towards frame 0
@@ -156,14 +167,8 @@ def select_memory_frames(frame_idx:int,  # the frame being segmented
                         ) -> list[int]:  # memory frames, oldest first
     "SAMURAI's memory rule: scan back from t-1, keep valid frames, always t-1, use the most recent `n_use`."
     d = -1 if reverse else 1
-    prev = frame_idx - d
     past = sorted((k for k in valid if (k - frame_idx) * d < 0), key=lambda k: -k * d)  # most recent first
-    keep = []
-    for k in past:
-        if len(keep) >= n_keep: break
-        if valid[k]: keep.append(k)
-    if prev in valid and prev not in keep: keep.insert(0, prev)
-    return keep[:n_use][::-1]
+    return memory_from_candidates(frame_idx, [k for k in past if valid[k]][:n_keep], frame_idx - d in valid, reverse, n_use)
 
 # %% ../nbs/08_uamp.ipynb #84193722
 def _prob_to(x, size): return F.adaptive_avg_pool2d(x, size)
@@ -303,17 +308,37 @@ class SamuraiPolicy(MemoryPolicy):
         "Whether a tracked frame may enter memory: SAMURAI's thresholds, met by every object."
         return all(samurai_valid(dict(pred_iou=p, obj_score=o, kf_score=k))
                    for p, o, k in zip(record["pred_iou"], record["obj_score"], record["kf_score"]))
+    def _ok(self, record:dict) -> bool:   # a candidate: every held frame when not selecting; prompted frames always
+        return not self.select or "pred_iou" not in record or self.valid(record)
 
 # %% ../nbs/08_uamp.ipynb #b06c632b
+@patch
+def candidates(self:SamuraiPolicy, ctx) -> list:
+    "The memory candidates behind a frame, most recent first, carried on from the previous tracked frame's record."
+    nc, d = ctx.output_dict["non_cond_frame_outputs"], (-1 if ctx.reverse else 1)
+    cap, prev = min(MEMORY_KEEP, ctx.tracker.num_maskmem - 1), ctx.frame_idx - d   # SAM 2 has num_maskmem - 1 slots
+    rec = ctx.prev_state if prev in nc else {}
+    if "candidates" in rec:   # the track goes on: t-1 joins if it qualifies, released or cleared frames leave
+        cands = ([prev] if self._ok(rec) else []) + [k for k in rec["candidates"] if k in nc]
+        examined = 1 + len(rec["candidates"])
+    else:   # a new track (after a conditioning frame, or the other way): every held frame behind, once
+        behind = sorted((k for k in nc if (k - ctx.frame_idx) * d < 0), key=lambda k: -k * d)
+        cands, examined = [k for k in behind if self._ok(nc[k].get("policy") or {})], len(behind)
+    ctx.state.update(candidates=cands[:cap], examined=examined)
+    return ctx.state["candidates"]
+
+@patch
+def holds(self:SamuraiPolicy, record:dict) -> list:
+    "The candidates the next frame may read, however far back (the predictor does not release them)."
+    return list(record.get("candidates", []))
+
+# %% ../nbs/08_uamp.ipynb #b06c632c
 @patch
 def memory_bank(self:SamuraiPolicy, ctx, output_dict):
     "SAMURAI's memory frames in SAM 2's six slots (or SAM 2's own window when not selecting); recorded as `memory`."
     tr, d = ctx.tracker, (-1 if ctx.reverse else 1)
     nc, n_use = output_dict["non_cond_frame_outputs"], tr.num_maskmem - 1
-    behind = {k: o for k, o in nc.items() if (k - ctx.frame_idx) * d < 0}
-    def ok(out): rec = out.get("policy") or {}; return "pred_iou" not in rec or self.valid(rec)  # prompted: always
-    chosen = select_memory_frames(ctx.frame_idx, {k: (ok(o) if self.select else True) for k, o in behind.items()},
-                                  ctx.reverse, MEMORY_KEEP if self.select else len(behind), n_use)
+    chosen = memory_from_candidates(ctx.frame_idx, self.candidates(ctx), ctx.frame_idx - d in nc, ctx.reverse, n_use)
     ctx.state["memory"] = chosen
     if not self.select: return output_dict
     view, recent = {}, chosen[::-1]   # SAM 2 reads slot k at frame_idx - k: the most recent chosen frame goes first
@@ -351,8 +376,10 @@ def choose(self:SamuraiPolicy, ctx, masks, ious, object_score_logits):
 # %% ../nbs/08_uamp.ipynb #c0f28ad9
 @patch
 def record(self:SamuraiPolicy, ctx, out):
-    "A prompted frame starts a new track for each object."
-    if ctx.prompted: ctx.state.update(reverse=ctx.reverse, track=[fresh_track() for _ in range(len(out["obj_ptr"]))])
+    "A prompted frame starts a new track for each object (its memory candidates go on from the frame before)."
+    if ctx.prompted:
+        ctx.state.update(reverse=ctx.reverse, track=[fresh_track() for _ in range(len(out["obj_ptr"]))])
+        self.candidates(ctx)
 
 # %% ../nbs/08_uamp.ipynb #04c7ad4a
 @patch
