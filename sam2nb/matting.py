@@ -19,7 +19,7 @@ from peft.utils.other import ModulesToSaveWrapper
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 
-from .core import atomic_dir, seeded
+from .core import atomic_dir, record_synthetic, seeded
 from .train import Callback, Trainer, cache_fits, count_trainable
 from .prompts import mask_to_box
 from .predict import VideoPredictor
@@ -392,6 +392,7 @@ def make_videomatte_source(dst:str|Path,        # the folder to write
                           ) -> Path:
     "A made-up VideoMatte240K download for `convert_videomatte`: `<split>/fgr/*.mp4`, `<split>/pha/*.mp4` (synthetic soft alphas) and `backgrounds/`."
     dst, k = Path(dst), 0
+    record_synthetic("make_videomatte_source", splits=splits, n_frames=n_frames, size=list(size), edge=edge, seed=seed)
     for split, n in splits.items():
         for i in range(n):
             frames, _, alphas = render_synthetic_video(n_frames, size, 1, seed=[seed, k], soft=True, edge=edge); k += 1

@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .core import atomic_dir, autocast
+from .core import atomic_dir, autocast, record_synthetic
 from .convert import render_synthetic_video
 from .data import collate, rle_encode, write_image
 from .metrics import db_eval_jf, dice, iou, threshold_search
@@ -39,6 +39,8 @@ def make_synthetic_coco_video(dst:str|Path,        # the folder to write: images
     if not 1 <= len(categories) <= n_objects:
         raise ValueError(f"{len(categories)} categories for {n_objects} objects: every category needs an object (COCO-video sets reject empty ones)")
     dst, images, annotations, videos = Path(dst), [], [], []
+    record_synthetic("make_synthetic_coco_video", n_videos=n_videos, n_frames=n_frames, size=list(size), n_objects=n_objects,
+                     categories=list(categories), seed=seed, prefix=prefix)
     with atomic_dir(dst) as tmp:
         for v in range(n_videos):
             name = f"{prefix}{v:02d}"
