@@ -4,7 +4,8 @@
 
 # %% ../nbs/05_robustness.ipynb #24dfbcd5
 from __future__ import annotations
-import inspect
+import inspect, shutil
+from pathlib import Path
 import numpy as np
 import pandas as pd
 import cv2
@@ -12,11 +13,14 @@ import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 
 from .metrics import dice, as_binary
-from .data import read_image, read_mask, ids_present, list_videos, list_frames, frame_path
+from .core import atomic_dir
+from .vos import infer_vos, score_vos
+from .data import write_image, read_image, read_mask, ids_present, list_videos, list_frames, frame_path
 
 # %% auto #0
-__all__ = ['PERTURBATIONS', 'canonical_name', 'check_level', 'perturb', 'perturbation_grid', 'robustness_curve',
-           'plot_robustness', 'compare_curves', 'robustness_items', 'load_items']
+__all__ = ['PERTURBATIONS', 'METRIC_LABELS', 'canonical_name', 'check_level', 'perturb', 'perturbation_grid', 'robustness_curve',
+           'plot_robustness', 'compare_curves', 'robustness_items', 'load_items', 'perturb_video', 'video_robustness',
+           'robustness_auc']
 
 # %% ../nbs/05_robustness.ipynb #6c74731a
 PERTURBATIONS = {
@@ -186,10 +190,13 @@ def robustness_curve(predict_fn,          # fn(image) or fn(image, index) -> bin
     return df
 
 # %% ../nbs/05_robustness.ipynb #50bbde31
+METRIC_LABELS = {"dice": "mean Dice", "JF": "J&F"}
+
 def plot_robustness(df,          # the table from `robustness_curve`, or several with a `model` column (`compare_curves`)
                     title=None,  # figure title
+                    metric:str="dice", # the column drawn: "dice" for images, "JF" for videos (`video_robustness`)
                    ):
-    "One Dice-vs-level panel per perturbation, one line per model."
+    "One score-vs-level panel per perturbation, one line per model."
     names = list(dict.fromkeys(df["perturbation"]))
     models = list(dict.fromkeys(df["model"])) if "model" in df else [None]
     cols = min(4, len(names)); rows = -(-len(names) // cols)
@@ -197,9 +204,9 @@ def plot_robustness(df,          # the table from `robustness_curve`, or several
     for ax, n in zip(axs.flat, names):
         for m, marker in zip(models, "os^vD*"):
             d = df[(df.perturbation == n) & ((df.model == m) if m is not None else True)]
-            ax.plot(d["level"], d["dice"], marker + "-", label=m)
+            ax.plot(d["level"], d[metric], marker + "-", label=m)
         ax.set_ylim(0, 1.02)
-        ax.set_title(n.replace("_", " "), fontsize=9); ax.set_xlabel("level", fontsize=8); ax.set_ylabel("mean Dice", fontsize=8)
+        ax.set_title(n.replace("_", " "), fontsize=9); ax.set_xlabel("level", fontsize=8); ax.set_ylabel(METRIC_LABELS.get(metric, metric), fontsize=8)
         if n == "contrast_decrease": ax.invert_xaxis()   # the perturbation grows as the factor falls
     for ax in list(axs.flat)[len(names):]: ax.axis("off")
     if len(models) > 1: fig.legend(*axs.flat[0].get_legend_handles_labels(), loc="lower center", ncol=len(models), fontsize=8)
@@ -211,6 +218,7 @@ def plot_robustness(df,          # the table from `robustness_curve`, or several
 def compare_curves(curves:dict, # {model label: table from `robustness_curve`}, e.g. the base and the fine-tuned model
                    plot:bool=True, # draw every model's curves on the same axes
                    title=None,  # figure title
+                   metric:str="dice", # the column drawn ("JF" for `video_robustness` tables)
                   ) -> pd.DataFrame:
     "The curves of several models in one table (a `model` column), drawn on the same axes."
     for label, df in curves.items():
@@ -218,7 +226,7 @@ def compare_curves(curves:dict, # {model label: table from `robustness_curve`}, 
     keys = [tuple(map(tuple, df[["perturbation", "level"]].values)) for df in curves.values()]
     if len(set(keys)) > 1: raise ValueError("the curves were measured on different perturbations or levels: compare like with like")
     both = pd.concat([df.drop(columns="model", errors="ignore").assign(model=label) for label, df in curves.items()], ignore_index=True)
-    if plot: plot_robustness(both, title=title)
+    if plot: plot_robustness(both, title=title, metric=metric)
     return both
 
 # %% ../nbs/05_robustness.ipynb #3072d3c6
@@ -260,3 +268,65 @@ def load_items(root,       # the dataset of `items`
         if not (ids == o).any(): print(f"left out: object {o} of {ann_path} vanishes at width {width}"); continue
         images.append(im); masks.append(ids == o); kept.append((v, t, o))
     return images, masks, kept
+
+# %% ../nbs/05_robustness.ipynb #15070377
+def perturb_video(src:str|Path, # a folder of JPEG frames (`JPEGImages/<video>`)
+                  dst:str|Path, # the folder to write (written whole, atomically)
+                  name:str,     # a `PERTURBATIONS` key
+                  level,        # one of its levels; its first level (the identity) copies the frames byte for byte
+                  rng=0,        # int seed or seed sequence: ONE draw, applied to every frame
+                 ) -> Path:
+    "Every frame of a video under one perturbation, with the same draw on all frames; returns `dst`."
+    key, level = canonical_name(name), check_level(name, level)
+    frames = sorted(p for p in Path(src).iterdir() if p.suffix.lower() in (".jpg", ".jpeg")) if Path(src).is_dir() else []
+    if not frames: raise FileNotFoundError(f"no JPEG frames in {src}")
+    seed = rng if isinstance(rng, (int, list, tuple)) else int(np.random.default_rng(rng).integers(2**63))
+    with atomic_dir(dst) as tmp:
+        for f in frames:
+            if level == PERTURBATIONS[key][0]: shutil.copyfile(f, tmp/f.name)   # the identity: the frames as they are
+            else: write_image(tmp/f.name, perturb(read_image(f), key, level, rng=np.random.default_rng(seed)), quality=95)
+    return Path(dst)
+
+# %% ../nbs/05_robustness.ipynb #e7a3f436
+def video_robustness(model,              # a `SAM2Base` (official or fine-tuned)
+                     root,               # a VOS-layout set with first-frame masks (`JPEGImages/`, `Annotations/`)
+                     work,               # a folder for the perturbed frames and the predictions
+                     videos=None,        # the videos (None: every video of `root`)
+                     perturbations=None, # names; None: all eight
+                     levels=None,        # None: all ten levels; an int k: k per perturbation (first and last kept)
+                     policy=None,        # a `sam2nb.tracker.MemoryPolicy` (None: SAM 2's own memory)
+                     seed=0,             # seeds each video's one draw
+                     progress=True,      # a progress bar over perturbations and levels
+                    ) -> pd.DataFrame:
+    "J&F of SAM 2's evaluation protocol on a video set under each perturbation and level: (perturbation, level, JF, J, F, n)."
+    root, work = Path(root), Path(work)
+    videos = list(videos or list_videos(root))
+    names = [canonical_name(n) for n in (perturbations or PERTURBATIONS)]
+    jobs = [(n, lv) for n in names for lv in _pick_levels(PERTURBATIONS[n], levels)]
+    scored, rows = {}, []   # the clean run is made once: every perturbation's first level is the identity
+    for n, lv in tqdm(jobs, desc="perturbations x levels (videos)", disable=not progress):
+        key = "clean" if lv == PERTURBATIONS[n][0] else f"{n}_{lv:g}"
+        if key not in scored:
+            for i, v in enumerate(videos):
+                perturb_video(root/"JPEGImages"/v, work/key/"JPEGImages"/v, n, lv, rng=[seed, names.index(n), i])
+            infer_vos(model, work/key/"JPEGImages", root/"Annotations", work/key/"pred", videos=videos, policy=policy, progress=False)
+            g = score_vos(work/key/"pred", root/"Annotations", videos=videos, progress=False)[0].iloc[0]
+            scored[key] = dict(JF=g["J&F-Mean"], J=g["J-Mean"], F=g["F-Mean"])
+        rows.append(dict(perturbation=n, level=lv, **scored[key], n=len(videos)))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/05_robustness.ipynb #9f883d76
+def robustness_auc(df,               # curves: `video_robustness` or `robustness_curve` tables, with a `model` column when several
+                   metric:str="JF",  # the score column ("JF" for videos, "dice" for images)
+                  ) -> pd.DataFrame:
+    "The area under each score-vs-severity curve, severity scaled to [0, 1] over the ten levels: the mean score over severity (one row per model and perturbation, and their mean)."
+    df = df if "model" in df else df.assign(model="model")
+    rows = []
+    for (m, n), d in df.groupby(["model", "perturbation"], sort=False):
+        x = np.array([PERTURBATIONS[n].index(lv) for lv in d["level"]]) / (len(PERTURBATIONS[n]) - 1)
+        y = d[metric].to_numpy(float)
+        area = float(np.trapezoid(y, x) / (x[-1] - x[0])) if len(x) > 1 else float(y[0])
+        rows.append(dict(model=m, perturbation=n, auc=area))
+    out = pd.DataFrame(rows).pivot(index="model", columns="perturbation", values="auc")
+    out["mean"] = out.mean(axis=1)
+    return out.loc[list(dict.fromkeys(df["model"]))]
