@@ -270,14 +270,23 @@ def list_frames(root:str|Path,        # the dataset root
 # %% ../nbs/01_data.ipynb #df1af041
 def _sha(text:str) -> str: return hashlib.sha256(text.encode()).hexdigest()
 
+def _no_cycles(dirpath:str, dirnames:list, chains:dict) -> list:
+    "The subfolders of `dirpath` that do not lead back to it or above (a linked folder is followed, a link cycle is not)."
+    chain, keep = chains.pop(dirpath), []   # `chain`: the real paths from the root down to `dirpath`
+    for d in dirnames:
+        real = os.path.realpath(os.path.join(dirpath, d))
+        if real in chain: continue          # already being walked above: following it would never end
+        chains[os.path.join(dirpath, d)] = chain | {real}; keep.append(d)
+    return keep
+
 def dataset_fingerprint(root:str|Path, # a dataset folder (VOS layout, DAVIS layout, or any tree of files)
                        ) -> dict:
     "A dataset folder's identity from its split files and its files' names and sizes (frames are not read)."
     root = Path(root).resolve()
     if not root.is_dir(): raise FileNotFoundError(f"dataset folder not found: {root}")
-    folders, splits = {}, {}
+    folders, splits, chains = {}, {}, {str(root): {str(root)}}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = _no_cycles(dirpath, sorted(d for d in dirnames if not d.startswith(".")), chains)
         files = sorted(f for f in filenames if not f.startswith("."))
         if not files: continue
         rel = Path(dirpath).relative_to(root).as_posix()
@@ -626,10 +635,12 @@ class ClipSampler:
         return self._perm[1]
 
     def batch(self, micro:int) -> list[tuple[int, int]]:
-        "This process's `(epoch, index)` pairs of micro-batch `micro`."
+        "This process's `(epoch, index)` pairs of micro-batch `micro` (always `batch_size` of them)."
         epoch, k = divmod(micro, self.per_epoch)
-        start = (k * self.num_replicas + self.rank) * self.batch_size
-        return [(epoch, i) for i in self.permutation(epoch)[start:start + self.batch_size]]
+        start, perm = (k * self.num_replicas + self.rank) * self.batch_size, self.permutation(epoch)
+        # fewer clips than a global batch: the permutation repeats, as DistributedSampler pads, so that no
+        # process gets an empty batch while the others wait for it (with enough clips nothing wraps)
+        return [(epoch, perm[j % self.n]) for j in range(start, start + self.batch_size)]
 
     def __iter__(self): return (self.batch(m) for m in range(self.start, self.stop))
     def __len__(self): return max(self.stop - self.start, 0)

@@ -26,7 +26,7 @@ class PromptConfig:
     num_correction:int = 7          # correction clicks per corrected frame (click prompts only)
     num_correct_frames:tuple = (1, 2) # corrected frames: uniform in [max(lo, #cond), max(hi, #cond)], every cond frame among them
     prob_from_gt:float = 0.1        # P(a correction click comes from the object rather than the error)
-    one_frame_clicks:bool = True    # a one-frame clip (an image) is prompted by clicks and corrected once, as the official trainer does
+    one_frame_clicks:bool = True    # a one-frame clip (an image) is prompted by clicks (and corrected once when corrections are on), as the official trainer does
 
     @classmethod
     def only(cls, kind:str, # "point", "box" or "mask"
@@ -35,7 +35,7 @@ class PromptConfig:
         probs = {"point": (1., 0.), "box": (1., 1.), "mask": (0., 0.)}
         if kind not in probs: raise ValueError(f"unknown prompt kind {kind!r}: use one of {list(probs)}")
         base = dict(prob_point=probs[kind][0], prob_box=probs[kind][1], num_cond_frames=(1, 1),
-                    num_correction=0, num_correct_frames=(0, 0), one_frame_clicks=False)
+                    num_correction=0, num_correct_frames=(0, 0))
         return cls(**{**base, **kw})
 
     @classmethod

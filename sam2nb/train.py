@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #2a406fb6
 from __future__ import annotations
-import contextlib, csv, dataclasses, fnmatch, hashlib, math, os, random, time
+import contextlib, csv, dataclasses, fnmatch, hashlib, math, os, random, re, shutil, time, warnings, zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +28,12 @@ from .tracker import MemoryPolicy, Tracker
 # %% auto #0
 __all__ = ['PARTS', 'EVENTS', 'encoder_frozen', 'encode_images', 'EmptyClipError', 'renew_inference_tensors', 'forward_clip',
            'freeze', 'unfreeze', 'count_trainable', 'layer_scale', 'param_groups', 'WarmupCosine', 'weights_summary',
-           'encoder_fingerprint', 'cache_source', 'default_cache_bytes', 'FeatureCache', 'feature_bytes', 'cache_fits',
-           'evaluate_clips', 'TrainConfig', 'Callback', 'clip_loss_fn', 'rng_state', 'set_rng_state',
-           'NonFiniteLossError', 'Trainer', 'check_frozen', 'Validation', 'SaveBest', 'Checkpointer', 'CSVLogger',
-           'TensorBoardLogger', 'WandbLogger', 'ProgressBar', 'plot_history', 'SaveCurves', 'default_callbacks', 'fit']
+           'encoder_fingerprint', 'cache_source', 'default_cache_bytes', 'default_disk_bytes', 'FeatureCache',
+           'feature_bytes', 'cache_fits', 'scored_frames', 'evaluate_clips', 'TrainConfig', 'Callback', 'clip_loss_fn',
+           'check_precision', 'rng_state', 'set_rng_state', 'NonFiniteLossError', 'NonFiniteWeightsError', 'Trainer',
+           'nonfinite_tensors', 'write_checkpoint', 'check_archive', 'check_frozen', 'Validation', 'SaveBest',
+           'Checkpointer', 'CSVLogger', 'TensorBoardLogger', 'WandbLogger', 'ProgressBar', 'plot_history', 'SaveCurves',
+           'default_callbacks', 'fit']
 
 # %% ../nbs/06_train.ipynb #60aee9fa
 def encoder_frozen(model) -> bool:
@@ -68,6 +70,13 @@ def _select_objects(batch):
         raise EmptyClipError(f"no valid object is visible on the first frame of clip(s) {list(videos)}: "
                              "SAM 2 needs a prompt on frame 0 (pick clips starting where the object is visible)")
     return keep.nonzero()  # (N,2)
+
+def _check_learnable(model, plan, T):
+    "A plan in which every frame is prompted by its own mask predicts nothing: SAM 2 returns a mask prompt as the output."
+    if len(plan["cond_frames"]) == T and model.use_mask_input_as_output_without_sam and set(plan["prompt_kinds"].values()) == {"mask"}:
+        raise ValueError(f"every frame of these {T}-frame clips is prompted by its own mask, which SAM 2 returns as the "
+                         "frame's output (use_mask_input_as_output_without_sam): nothing is predicted, so nothing can be "
+                         "learnt; train on longer clips, or prompt one-frame clips by clicks (PromptConfig(one_frame_clicks=True))")
 
 # %% ../nbs/06_train.ipynb #d8d4019f
 def renew_inference_tensors(model:torch.nn.Module, # a SAM 2 model, possibly used by a predictor before
@@ -122,6 +131,7 @@ def forward_clip(model,                   # a `SAM2Base` (train or eval mode)
     targets = masks[obj_index[:, 0], :, obj_index[:, 1]].transpose(0, 1).to(model.device).bool()  # (T,N,S,S)
     plan = clip_plan(T, prompts, g)
     cond, correct = plan["cond_frames"], plan["correct_frames"]
+    if torch.is_grad_enabled(): _check_learnable(model, plan, T)
     tracker, bank, frames = Tracker.from_model(model, policy), {"cond_frame_outputs": {}, "non_cond_frame_outputs": {}}, {}
     for t in plan["order"]:  # the conditioning frames first, so that every other frame sees their memory
         feats, pos, sizes = _clip_features(model, images, features, t, b_of)
@@ -283,6 +293,13 @@ def default_cache_bytes() -> int:
 
 def _nbytes(levels:list) -> int: return sum(t.numel() * t.element_size() for t in levels)
 
+# %% ../nbs/06_train.ipynb #7a3c0e1f
+def default_disk_bytes(folder:str|Path, # the cache folder (it exists)
+                      ) -> int:
+    "The folder budget of a `FeatureCache` when none is given: what the disk has free now, less a reserve of a tenth of the disk (at least 1 GiB)."
+    du = shutil.disk_usage(folder)
+    return max(du.free - max(du.total // 10, 2**30), 0)
+
 # %% ../nbs/06_train.ipynb #14d09b18
 class FeatureCache:
     "Frozen image-encoder outputs per (dataset, video, frame, size): least recently used in memory within a byte budget, optionally kept in a folder too."
@@ -290,11 +307,11 @@ class FeatureCache:
                  cache_dir:str|Path|None=None, # a folder that also keeps every computed frame (None: memory only)
                  dtype:torch.dtype=torch.float32, # storage dtype: float32 is exact; float16 halves the bytes (not exact)
                  max_bytes:int|None=None,      # in-memory budget in bytes (None: `default_cache_bytes()`; 0: nothing held)
-                 max_disk_bytes:int|None=None, # budget of the folder in bytes (None: unbounded); later frames are not written
+                 max_disk_bytes:int|None=None, # budget of the folder in bytes (None: what it holds + `default_disk_bytes`); later frames are not written
                 ):
         self.model, self.dtype = model, dtype
         self.max_bytes = default_cache_bytes() if max_bytes is None else int(max_bytes)
-        self.max_disk_bytes = None if max_disk_bytes is None else int(max_disk_bytes)
+        self.max_disk_bytes = max_disk_bytes
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.mem = OrderedDict()  # key -> the frame's levels, least recently used first
         self.nbytes, self.hits, self.misses, self.evictions = 0, 0, 0, 0
@@ -313,6 +330,8 @@ class FeatureCache:
             with atomic_path(meta) as tmp: tmp.write_text(self.fingerprint)
         for f in self.cache_dir.glob("*/*/*.pt"):
             self._disk.add(f.relative_to(self.cache_dir)); self.disk_bytes += f.stat().st_size
+        # a folder never fills the disk: the frames beyond its budget are recomputed instead
+        self.max_disk_bytes = int(self.disk_bytes + default_disk_bytes(self.cache_dir) if self.max_disk_bytes is None else self.max_disk_bytes)
 
     def _rel(self, key) -> Path:
         "Where a frame lives in the folder: <dataset hash>/<video>/<frame>_<size>.pt."
@@ -334,7 +353,9 @@ def _hold(self:FeatureCache, key, levels):
 def _write(self:FeatureCache, rel, obj):
     "Write one file atomically, unless it would take the folder over `max_disk_bytes`."
     # a file is its tensors' bytes plus a small header (well under 64 KiB)
-    if self.max_disk_bytes is not None and self.disk_bytes + _nbytes(obj) + 2**16 > self.max_disk_bytes: return False
+    if self.disk_bytes + _nbytes(obj) + 2**16 > self.max_disk_bytes:
+        if not getattr(self, "_full", False): print(f"feature cache folder {self.cache_dir} is at its budget ({self.max_disk_bytes / 2**30:.1f} GiB): later frames are not written")
+        self._full = True; return False
     with atomic_path(self.cache_dir/rel) as tmp: torch.save(obj, tmp)
     self.disk_bytes += (self.cache_dir/rel).stat().st_size
     return True
@@ -405,7 +426,7 @@ def features(self:FeatureCache, images:torch.Tensor, # (B,T,3,S,S) in [0,1], as 
     self.hits += B * T - len(missing); self.misses += len(missing)
     for b, t in missing:  # one frame per encoder call: exactly what the uncached forward computes for one clip
         if got[keys[b][t]] is not None: continue  # the same frame twice in a batch
-        enc = encode_images(self.model, images[b:b+1, t])
+        with autocast(self.model.device): enc = encode_images(self.model, images[b:b+1, t])   # as the uncached forward
         got[keys[b][t]] = levels = [f[0].to("cpu", self.dtype).clone() for f in enc["backbone_fpn"]]
         self.put(keys[b][t], levels)
     fpn = [torch.stack([torch.stack([got[k][lvl] for k in row]) for row in keys]) for lvl in range(len(got[keys[0][0]]))]
@@ -433,16 +454,24 @@ def feature_bytes(model,                  # a `SAM2Base`
     return 4 * enc.neck.d_model * sum((S // (stride * 2**i)) ** 2 for i in range(levels))
 
 def cache_fits(model,           # the frozen `SAM2Base`
-               dataset,         # a `VOSDataset` (its `frames` say which frames a clip can use)
+               dataset,         # a `VOSDataset` (its `frames` say which frames a clip can use), or a list of them
                max_bytes:int,   # memory the cache may hold
               ) -> bool:
     "Whether every frame `dataset` can serve fits in an in-memory feature cache of `max_bytes` (says so when not)."
-    frames = getattr(dataset, "frames", None)
-    if not frames: return False  # unknown size: a cache that cannot hold the data only costs copies
-    n = sum(map(len, frames.values()))
+    sets = dataset if isinstance(dataset, (list, tuple)) else [dataset]
+    frames = [getattr(d, "frames", None) for d in sets]
+    if not all(frames): return False  # unknown size: a cache that cannot hold the data only costs copies
+    n = sum(len(v) for f in frames for v in f.values())
     need = n * feature_bytes(model)
     if need > max_bytes: print(f"feature cache off: {n:,} frames need {need / 2**20:,.0f} MiB, more than {max_bytes / 2**20:,.0f} MiB")
     return need <= max_bytes
+
+# %% ../nbs/06_train.ipynb #7a3c0e1e
+def scored_frames(out:dict, # a `forward_clip` output
+                 ) -> list[int]:
+    "The frames a clip is scored on: those not prompted; in a clip that has no other (an image), those prompted by clicks or a box, as SAM scores an image (a mask prompt's output is the prompt itself)."
+    rest = [t for t in range(len(out["frames"])) if t not in out["cond_frames"]]
+    return rest or [t for t in out["cond_frames"] if out["prompt_kinds"][t] != "mask"]
 
 # %% ../nbs/06_train.ipynb #5e2f7d32
 @torch.no_grad()
@@ -455,12 +484,12 @@ def evaluate_clips(model,                 # a `SAM2Base`
                    max_clips:int|None=None, # evaluate only the first clips
                    policy:MemoryPolicy|None=None, # the memory policy tracked with (`sam2nb.tracker`; None: SAM 2)
                   ) -> dict:
-    "Region similarity J, boundary accuracy F and their mean JF (DAVIS definitions, `sam2nb.metrics`) over the clips, excluding prompted frames."
+    "Region similarity J, boundary accuracy F and their mean JF (DAVIS definitions, `sam2nb.metrics`) over the clips' `scored_frames`."
     collate_fn = collate_fn or collate
     if cache is not None: cache.check_model(model)
     source = cache_source(dataset) if cache is not None else None
     was_training = model.training; model.eval()
-    Js, Fs = [], []
+    Js, Fs, unscored = [], [], 0
     try:
         for i in range(len(dataset) if max_clips is None else min(max_clips, len(dataset))):
             batch = collate_fn([dataset[i]])
@@ -470,12 +499,15 @@ def evaluate_clips(model,                 # a `SAM2Base`
                 except EmptyClipError: continue
             pred = torch.stack([f["masks"][:, 0] > 0 for f in out["frames"]]).cpu().numpy()  # (T,N,S,S)
             gt = out["targets"].cpu().numpy()
-            frames = [t for t in range(gt.shape[0]) if t not in out["cond_frames"]]
-            if not frames: continue
+            frames = scored_frames(out)
+            if not frames: unscored += 1; continue
             for n in range(gt.shape[1]):
                 J, Fn = db_eval_jf(gt[frames, n], pred[frames, n])
                 Js.append(float(np.mean(J))); Fs.append(float(np.mean(Fn)))
     finally: model.train(was_training)
+    if unscored and not Js:
+        raise ValueError(f"no frame to score: every frame of the clips is prompted by its own mask ({unscored} clips of "
+                         f"{len(dataset[0]['images'])} frames); score longer clips, or prompt one-frame clips by clicks or boxes")
     if not Js: raise ValueError("no clip could be evaluated (every clip's objects are absent from its first frame)")
     J, Fm = float(np.mean(Js)), float(np.mean(Fs))
     return dict(J=J, F=Fm, JF=(J + Fm) / 2, objects=len(Js))
@@ -496,6 +528,7 @@ class TrainConfig:
     warmup:float = 0.              # warm-up length: a fraction of the steps (<1) or a number of steps (official: none)
     final_lr:float = 0.1           # the cosine ends at this fraction of the rate
     grad_clip:float|None = 0.1     # gradient norm clipping (official 0.1; None: off)
+    max_nonfinite_steps:int = 10   # stop at this many steps in a row whose loss or gradient is NaN/inf (each one is skipped)
     loss:str|dict|Callable = "official" # preset, weights dict, or callable(out, batch) -> dict with "loss"
     prompts:PromptConfig|str|None = None # training prompts (None or "official": the official recipe; or "point"/"box"/"mask")
     val_prompts:PromptConfig|str = "mask" # validation prompts
@@ -509,7 +542,6 @@ class TrainConfig:
     tensorboard:bool = True        # write TensorBoard event files under out_dir/tb
     wandb:str|None = None          # a Weights & Biases project name to log to (off by default)
     progress:bool = True           # show a tqdm bar
-
     # the settings that fix the schedule and the data order: a resumed run must share them
     RESUME_KEYS:ClassVar[tuple] = ("steps", "batch_size", "accum", "seed", "processes", "lr", "vision_lr", "warmup", "final_lr")
 
@@ -517,6 +549,7 @@ class TrainConfig:
         if self.steps is None and self.epochs is None: raise ValueError("give steps= or epochs=")
         if self.save_weights not in ("all", "trainable"):
             raise ValueError(f"save_weights={self.save_weights!r}: use 'all' (official format) or 'trainable'")
+        if int(self.max_nonfinite_steps) < 1: raise ValueError(f"max_nonfinite_steps must be >= 1, got {self.max_nonfinite_steps}")
         if not callable(self.loss): loss_weights(self.loss)  # an unknown preset fails now, not at the first step
         as_prompt_config(self.prompts); as_prompt_config(self.val_prompts)
 
@@ -583,7 +616,19 @@ class _OneProcess:
     def wait_for_everyone(self): pass
     def clip_grad_norm_(self, params, max_norm): return torch.nn.utils.clip_grad_norm_(params, max_norm)
 
+def check_precision(mixed_precision:str|None=None, # Accelerate's setting (None: `ACCELERATE_MIXED_PRECISION`, what `accelerate launch` sets)
+                   ) -> str:
+    "Accept 'no' and 'bf16'; refuse fp16 (and fp8), which need loss scaling this trainer does not do."
+    mp = (mixed_precision or os.environ.get("ACCELERATE_MIXED_PRECISION") or "no").lower()
+    if mp not in ("no", "bf16"):
+        raise ValueError(f"mixed precision {mp!r} (accelerate launch --mixed_precision {mp}, or its config) is not supported: "
+                         "fp16 needs a GradScaler or small gradients underflow to zero. The trainer already runs in bf16 "
+                         "autocast on GPUs that have it (SAM 2's own precision, no scaling needed), float32 elsewhere: "
+                         "launch with --mixed_precision bf16 or no")
+    return mp
+
 def _make_accelerator(device=None):
+    check_precision()
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         from accelerate import Accelerator, DistributedDataParallelKwargs  # only multi-process runs need it
         # parts of the prompt encoder are unused by some prompt kinds: DDP must allow unused parameters
@@ -609,7 +654,10 @@ def set_rng_state(st:dict):
 
 # %% ../nbs/06_train.ipynb #bef76ad1
 class NonFiniteLossError(FloatingPointError):
-    "Training stopped because the loss became NaN or infinite."
+    "Training stopped because the loss or the gradient stayed NaN or infinite for `max_nonfinite_steps` steps in a row."
+
+class NonFiniteWeightsError(FloatingPointError):
+    "A checkpoint was not written because some of its weights are NaN or infinite."
 
 class Trainer:
     "Fine-tune a `SAM2Base` on video clips: `fit` fires the events, the callbacks do the rest."
@@ -630,6 +678,7 @@ class Trainer:
         self.train_data, self.val_data, self.out_dir = train_data, val_data, Path(out_dir)
         self.collate_fn = collate_fn or collate
         self.step, self.history, self.val_history, self.best, self.saved_step = 0, [], [], None, None
+        self.nonfinite_run, self.last_good = 0, None   # non-finite steps in a row; (path, step) of the last checkpoint written or read
         self.cbs = []; self.add_cbs(default_callbacks(self.cfg) + list(cbs or []))
         self("setup")  # before anything reads which parameters train: callbacks may attach or freeze layers
         try: self._build()
@@ -662,6 +711,9 @@ def _build(self:Trainer):
     if c.freeze_parts: freeze(self.sam, c.freeze_parts)
     self._check_data()
     self.sampler = ClipSampler(len(self.train_data), c.batch_size, c.seed, self.acc.num_processes, self.acc.process_index)
+    if len(self.train_data) < c.batch_size * self.acc.num_processes and self.acc.is_main_process:
+        print(f"{len(self.train_data)} training clips for a global batch of {c.batch_size} x {self.acc.num_processes} "
+              "processes: each batch repeats clips (as DistributedSampler pads)")
     self.steps_per_epoch = max(self.sampler.per_epoch // c.accum, 1)
     self.total = int(c.steps if c.steps is not None else c.epochs * self.steps_per_epoch)
     self.prompts, self.loss_fn = as_prompt_config(c.prompts), clip_loss_fn(c.loss)
@@ -691,7 +743,11 @@ def _make_cache(self:Trainer, cache):
     if not encoder_frozen(self.sam):
         raise ValueError("a feature cache needs a frozen image encoder: pass freeze_parts='image_encoder'")
     if isinstance(cache, FeatureCache): return cache.check_model(self.sam)
-    return FeatureCache(self.sam, None if cache in (True, "memory") else cache)
+    if cache in (True, "memory"):   # an LRU cache smaller than the data it cycles through misses every frame: only copies
+        data = [d for d in (self.train_data, self.val_data) if d is not None]
+        if all(getattr(d, "frames", None) for d in data) and not cache_fits(self.sam, data, default_cache_bytes()): return None
+        return FeatureCache(self.sam)
+    return FeatureCache(self.sam, cache)
 
 # %% ../nbs/06_train.ipynb #9056498d
 @patch
@@ -722,6 +778,7 @@ def fit(self:Trainer, resume:bool|str|Path=False, # True: continue from out_dir/
             self.row = self.train_step(batches)
             self.step += 1
             self.history.append(self.row)
+            if self.nonfinite_run >= self.cfg.max_nonfinite_steps: raise self.nonfinite()
             self("after_step")
         self("after_fit")
     finally: self("cleanup")
@@ -749,32 +806,56 @@ def micro_step(self:Trainer, batch:dict, micro:int) -> dict:
 # %% ../nbs/06_train.ipynb #81a65b94
 @patch
 def train_step(self:Trainer, batches) -> dict:
-    "One optimiser step over `accum` micro-batches; returns its log row (loss terms, lr, gradient norm, seconds since `fit` began)."
-    accum, terms_sum = self.cfg.accum, {}
+    "One optimiser step over `accum` micro-batches; returns its log row (loss terms, lr, gradient norm, `skipped`, seconds since `fit` began)."
+    accum, terms_sum, self.step_videos = self.cfg.accum, {}, []
     for micro in range(accum):
-        batch = next(batches)
+        batch = next(batches); self.step_videos += list(batch.get("videos", []))
         with (contextlib.nullcontext() if micro == accum - 1 else self.acc.no_sync(self.module)):
             terms = self.micro_step(batch, micro)
+            if not terms["loss"].requires_grad:
+                raise ValueError(f"the loss of step {self.step + 1} (clips {batch.get('videos')}) depends on no trained parameter: "
+                                 "nothing to learn from these clips. A one-frame clip, for one, gives layers that act on memory "
+                                 "(UAMP, a trained memory policy) no memory to act on: train those on clips of 2+ frames")
             everyone = self.acc.gather(terms["loss"].detach().float().reshape(1))
-            if not torch.isfinite(everyone).all(): raise self.nonfinite(terms["loss"], batch)
-            (terms["loss"] / accum).backward()
+            (terms["loss"] / accum).backward()   # finite or not: under DDP every process must reach the all-reduce
         terms = {k: float(v.detach()) for k, v in terms.items()}
-        terms["loss"] = float(everyone.mean())  # the loss of the global batch, whatever the process count
+        terms["loss"] = float(everyone.mean())  # the loss of the global batch, whatever the process count (NaN if any is)
         for k, v in terms.items(): terms_sum[k] = terms_sum.get(k, 0.) + v / accum
-    clip = self.cfg.grad_clip
-    gnorm = self.acc.clip_grad_norm_(self.params, clip) if clip else torch.tensor(float("nan"))
-    self.optimizer.step(); self.optimizer.zero_grad(set_to_none=True); self.scheduler.step()
-    return dict(step=self.step + 1, **terms_sum, lr=self.optimizer.param_groups[0]["lr"], grad_norm=float(gnorm),
-                seconds=time.time() - self.t0)
+    # the norm of the all-reduced gradient: the same on every process, so every process skips the same steps
+    gnorm = float(self.acc.clip_grad_norm_(self.params, self.cfg.grad_clip or float("inf")))
+    skipped = self.skip_or_step(math.isfinite(terms_sum["loss"]) and math.isfinite(gnorm))
+    return dict(step=self.step + 1, **terms_sum, lr=self.optimizer.param_groups[0]["lr"], grad_norm=gnorm,
+                skipped=int(skipped), seconds=time.time() - self.t0)
+
+# %% ../nbs/06_train.ipynb #7a3c0e1c
+@patch
+def skip_or_step(self:Trainer, finite:bool) -> bool:
+    "Apply the gradients when `finite`, else skip the update (weights and AdamW moments stay); returns whether it skipped."
+    # as a GradScaler does on an overflow: the schedule still advances, so the learning rate, the data and the
+    # prompts stay functions of the step number and a resumed run replays the skip exactly
+    if finite: self.optimizer.step()
+    self.optimizer.zero_grad(set_to_none=True)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step()` before")  # a skipped first step
+        self.scheduler.step()
+    self.nonfinite_run = 0 if finite else self.nonfinite_run + 1
+    return not finite
 
 @patch
-def nonfinite(self:Trainer, loss, batch) -> NonFiniteLossError:
-    "The error that stops a run whose loss is NaN or infinite, naming the clips and the last good checkpoint."
-    last = self.out_dir/"last.pt"
-    return NonFiniteLossError(f"loss is {loss.item()} at step {self.step + 1} (clips {batch.get('videos')}): training stopped. "
-                              + (f"The last good checkpoint is {last} (step {self.saved_step})." if last.exists()
-                                 else "No checkpoint was written yet.")
-                              + " Lower the learning rate, check the data, or keep grad_clip on.")
+def nonfinite(self:Trainer) -> NonFiniteLossError:
+    "The error that stops a run after `max_nonfinite_steps` non-finite steps in a row, naming them, the clips and the last good checkpoint."
+    n, rows = self.nonfinite_run, self.history[-self.nonfinite_run:]
+    what = "; ".join(f"step {r['step']}: loss {r['loss']:.4g}, gradient norm {r['grad_norm']:.4g}" for r in rows[-3:])
+    return NonFiniteLossError(f"{n} steps in a row had a non-finite loss or gradient (max_nonfinite_steps="
+                              f"{self.cfg.max_nonfinite_steps}; {what}; last clips {self.step_videos}): training stopped. "
+                              f"Their updates were skipped: the weights are those after step {self.step - n}. "
+                              + self.last_good_text() + " Lower the learning rate, check the data, or keep grad_clip on.")
+
+@patch
+def last_good_text(self:Trainer) -> str:
+    "Which checkpoint holds the run's last good weights, in words (every checkpoint written is finite: `save` refuses others)."
+    if self.last_good is None: return "No checkpoint was written or read by this run yet."
+    return f"The last good checkpoint is {self.last_good[0]} (step {self.last_good[1]})."
 
 # %% ../nbs/06_train.ipynb #26060c5b
 @patch
@@ -804,6 +885,43 @@ def frozen_summary(self:Trainer) -> dict:
         self._frozen = {k: v for k, v in weights_summary(self.sam).items() if k not in train}
     return self._frozen
 
+# %% ../nbs/06_train.ipynb #5c1e7a01
+def nonfinite_tensors(state_dict:dict, # name -> tensor (a `state_dict()`)
+                     ) -> list[str]:
+    "The names of the floating-point tensors holding a NaN or an infinity."
+    return [k for k, v in state_dict.items() if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()]
+
+def _remove_stale_temps(folder:Path):
+    "Temporary files in `folder` whose writer was killed (`atomic_path` names them `.<stem>.tmp-<pid><suffix>`; a killed process cannot delete its own)."
+    for tmp in folder.glob(".*.tmp-*"):
+        m = re.fullmatch(r"\..*\.tmp-(\d+)(\.[^.]*)?", tmp.name)
+        if m is None or not tmp.is_file() or int(m[1]) == os.getpid(): continue
+        try: os.kill(int(m[1]), 0)               # signal 0: only asks whether the process exists
+        except ProcessLookupError: tmp.unlink(missing_ok=True)
+        except PermissionError: pass             # alive, another user's
+
+def write_checkpoint(ck:dict,      # what `torch.save` writes
+                     path:str|Path, # the file: replaced only once the new one is complete
+                    ) -> Path:
+    "`torch.save` to a temporary file renamed over `path` (a kill or a full disk leaves the previous file as it was), with a clear error."
+    path = Path(path); _remove_stale_temps(path.parent)   # what a killed run left (checkpoints, logs)
+    try:
+        with atomic_path(path) as tmp: torch.save(ck, tmp)
+    except (OSError, RuntimeError) as e:   # torch's zip writer reports a short write (ENOSPC, EFBIG) as a RuntimeError
+        before = f"the previous {path.name} is unchanged" if path.exists() else f"no {path.name} was there before"
+        raise CheckpointError(f"could not write the checkpoint {path} ({type(e).__name__}: {str(e).splitlines()[0][:160]}); "
+                              f"{before}. Is the disk full, or a file-size limit (ulimit -f) reached?") from e
+    return path
+
+# %% ../nbs/06_train.ipynb #7a3c0e1d
+def check_archive(path:str|Path, # a `torch.save` file (a zip archive)
+                 ):
+    "Check every record of a checkpoint against the CRC-32 `torch.save` stored (`torch.load` does not): damaged bytes give a clear error."
+    path = Path(path)
+    if not zipfile.is_zipfile(path): return   # missing, empty, truncated or legacy: `load_checkpoint_file` says which
+    with zipfile.ZipFile(path) as z: bad = z.testzip()
+    if bad: raise CheckpointError(f"{path}: the record {bad} does not match its CRC-32: the file is corrupt (a damaged copy?)")
+
 # %% ../nbs/06_train.ipynb #e7859e27
 @patch
 def state(self:Trainer) -> dict:
@@ -814,16 +932,19 @@ def state(self:Trainer) -> dict:
           "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
           "step": self.step, "rng": rng_state(), "history": self.history, "val_history": self.val_history,
           "best": self.best, "config": getattr(self.sam, "sam2nb_config", ""), "image_size": int(self.sam.image_size),
-          "trainer": self.cfg.record(self.total, self.acc.num_processes)}
+          "trainer": self.cfg.record(self.total, self.acc.num_processes), "nonfinite_run": self.nonfinite_run}
     if lean: ck["frozen"] = self.frozen_summary()
     return ck
 
 @patch
 def save(self:Trainer, name:str="last.pt") -> Path:
-    "Write a checkpoint atomically (main process only)."
+    "Write a checkpoint atomically (main process only); refused, naming the last good one, when a weight is NaN or infinite."
     path = self.out_dir/name
-    if self.acc.is_main_process:
-        with atomic_path(path) as tmp: torch.save(self.state(), tmp)
+    bad = nonfinite_tensors(self.sam.state_dict())   # every process: the weights are the same, so all refuse together
+    if bad:
+        raise NonFiniteWeightsError(f"refusing to write {path}: {len(bad)} weight tensors hold NaN or infinite values "
+                                    f"(e.g. {bad[:3]}). {self.last_good_text()}")
+    if self.acc.is_main_process: write_checkpoint(self.state(), path)
     self.acc.wait_for_everyone()
     return path
 
@@ -844,6 +965,7 @@ def check_frozen(saved:dict, # the checkpoint's `frozen` summary
 def load(self:Trainer, path:str|Path) -> Trainer:
     "Restore weights, optimiser, schedule, step, history and RNG from a checkpoint (errors name the file)."
     path = Path(path)
+    check_archive(path)
     ck = load_checkpoint_file(path, "checkpoint to resume from")
     missing = {"model", "optimizer", "scheduler", "step"} - set(ck)
     if missing: raise CheckpointError(f"{path}: cannot resume from it, it lacks {sorted(missing)} (a weights-only checkpoint?)")
@@ -851,12 +973,14 @@ def load(self:Trainer, path:str|Path) -> Trainer:
     check_state_dict(self.sam, ck["model"], source=str(path), config=getattr(self.sam, "sam2nb_config", ""),
                      keys=self.trainable_names() if partial else None)
     if partial: check_frozen(ck.get("frozen") or {}, self.frozen_summary(), path)
+    bad = nonfinite_tensors(ck["model"])
+    if bad: raise CheckpointError(f"{path}: {len(bad)} weight tensors hold NaN or infinite values (e.g. {bad[:3]}): not a checkpoint to resume from")
     self.cfg.check_resume(ck.get("trainer") or {}, self.cfg.record(self.total, self.acc.num_processes), path)
     self.sam.load_state_dict(ck["model"], strict=not partial)
     self.optimizer.load_state_dict(ck["optimizer"]); self.scheduler.load_state_dict(ck["scheduler"])
     self.step, self.history, self.val_history, self.best = ck["step"], ck["history"], ck["val_history"], ck["best"]
     if "rng" in ck: set_rng_state(ck["rng"])
-    self.saved_step = self.step
+    self.saved_step, self.last_good, self.nonfinite_run = self.step, (path, self.step), ck.get("nonfinite_run", 0)
     return self
 
 # %% ../nbs/06_train.ipynb #72958d31
@@ -898,7 +1022,7 @@ class Checkpointer(Callback):
     def after_step(self):
         t = self.trainer
         if (self.every and t.step % self.every == 0) or t.step == t.end:
-            t.save("last.pt"); t.saved_step = t.step; t("after_save")
+            path = t.save("last.pt"); t.saved_step, t.last_good = t.step, (path, t.step); t("after_save")
 
 # %% ../nbs/06_train.ipynb #1be21eb8
 class CSVLogger(Callback):
@@ -911,7 +1035,8 @@ class CSVLogger(Callback):
             if not rows: continue
             with atomic_path(t.out_dir/name) as tmp:
                 with open(tmp, "w", newline="") as f:
-                    w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
+                    fields = list(dict.fromkeys(k for r in rows for k in r))   # a resumed history may gain columns
+                    w = csv.DictWriter(f, fieldnames=fields); w.writeheader(); w.writerows(rows)
     after_save = after_fit = write
 
 # %% ../nbs/06_train.ipynb #d17a7fe2
@@ -951,13 +1076,15 @@ class WandbLogger(Callback):
 
 # %% ../nbs/06_train.ipynb #7d8356c3
 class ProgressBar(Callback):
-    "A tqdm bar over the steps of `fit`, with the loss (main process)."
+    "A tqdm bar over the steps of `fit`, with the loss and the count of skipped non-finite steps (main process)."
     order = 60
     def before_fit(self):
         t = self.trainer
         self.bar = tqdm(total=t.end, initial=t.step, desc="train", disable=not t.acc.is_main_process)
+        self.skipped = sum(r.get("skipped", 0) for r in t.history)   # those of the run a resume continues
     def after_step(self):
-        self.bar.update(1); self.bar.set_postfix(loss=f"{self.trainer.row['loss']:.3f}")
+        row = self.trainer.row; self.skipped += row.get("skipped", 0)
+        self.bar.update(1); self.bar.set_postfix(loss=f"{row['loss']:.3f}", **({"skipped": self.skipped} if self.skipped else {}))
     def cleanup(self):
         if getattr(self, "bar", None) is not None: self.bar.close(); self.bar = None
 
