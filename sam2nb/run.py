@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_run.ipynb #42030076
 from __future__ import annotations
-import argparse, base64, hashlib, importlib.metadata, json, math, os, platform, re, shlex, shutil, subprocess, sys, tempfile, time
+import argparse, base64, contextlib, copy, hashlib, importlib.metadata, json, math, os, platform, re, shlex, shutil, signal, subprocess, sys, tempfile, time
 from datetime import datetime
 from pathlib import Path
 
@@ -15,18 +15,20 @@ import yaml
 import nbformat
 from PIL import Image
 
-from .core import PUBLISH_ENV, atomic_dir, atomic_path, fixtures_path, read_published, repo_root, set_env
+from .core import PUBLISH_ENV, RUN_OUT_ENV, STAND_IN_SEED_ENV, atomic_dir, atomic_path, fixtures_path, read_published, repo_root, set_env
 from .data import KINDS, dataset_fingerprint, read_alpha, read_image, read_split, write_image, write_split
 from .convert import convert_davis, convert_videomatte, render_synthetic_video
 from .viz import write_video
-from .sweep import parse_grid, run_study
+from .sweep import handling_signals, new_run_dir, notebook_parameters, parse_grid, read_value, resume_study, run_study
 
 # %% auto #0
-__all__ = ['SKIP_IN_ALL', 'MODEL_WEIGHTS', 'WEIGHTS', 'ESTIMATE_NOTE', 'REHEARSAL_DATA_MARKER', 'cell_flags', 'render_readme',
-           'readme_main', 'notebook_names', 'find_notebooks', 'parse_parameters', 'parameters_for', 'code_state',
-           'environment', 'runner_inputs', 'summarise', 'run_notebook', 'duration', 'estimate', 'collect_inputs',
-           'provenance_lines', 'render_index', 'write_index', 'plan_run', 'execute', 'run', 'compare_numbers',
-           'compare_provenance', 'reproduction_lines', 'reproduce', 'rehearsal_data', 'main']
+__all__ = ['SKIP_IN_ALL', 'MODEL_WEIGHTS', 'WEIGHTS', 'ESTIMATE_NOTE', 'RESUMED', 'REHEARSAL_DATA_MARKER', 'NAMING', 'cell_flags',
+           'render_readme', 'readme_main', 'notebook_names', 'find_notebooks', 'parse_parameters', 'parameter_sections',
+           'parameters_for', 'ParameterError', 'checked_parameters', 'code_state', 'environment', 'runner_inputs',
+           'summarise', 'Interrupted', 'interruptible', 'run_notebook', 'duration', 'estimate', 'collect_inputs',
+           'provenance_lines', 'render_index', 'write_index', 'plan_run', 'save_index', 'execute', 'run', 'read_index',
+           'resume', 'compare_numbers', 'compare_provenance', 'reproduction_lines', 'reproduce', 'rehearsal_data',
+           'help_text', 'main']
 
 # %% ../nbs/09_run.ipynb #a274f844
 def cell_flags(source:str, # a code cell's source
@@ -108,26 +110,36 @@ def find_notebooks(names:list[str], # file names, stems, module names or paths; 
     return found
 
 # %% ../nbs/09_run.ipynb #e1f46432
+def _parameters_file(path:str|Path, # a YAML file of parameters
+                    ) -> dict:
+    "The mapping a parameters file holds; a clear error naming the file (and the line) when it is not one."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such parameters file")
+    try: loaded = read_value(path.read_text())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        raise ValueError(f"{path}: not valid YAML at {where}: {getattr(e, 'problem', None) or e}") from None
+    if loaded is None: return {}
+    if not isinstance(loaded, dict): raise ValueError(f"{path}: expected a mapping of parameters, got {type(loaded).__name__}")
+    return loaded
+
 def parse_parameters(pairs:list[tuple[str,str]]|None=None, # `-p name value` pairs
                      yaml_file:str|Path|None=None,          # a YAML file of parameters
                      smoke:bool=False,                      # add `smoke=True`
                     ) -> dict:
-    "Collect run parameters: YAML file first, then `-p` pairs, then `--smoke`."
-    params = {}
-    if yaml_file:
-        loaded = yaml.safe_load(Path(yaml_file).read_text()) or {}
-        if not isinstance(loaded, dict): raise ValueError(f"{yaml_file}: expected a mapping of parameters, got {type(loaded).__name__}")
-        params.update(loaded)
-    for name, value in pairs or []: params[name] = yaml.safe_load(value)
+    "Collect run parameters: YAML file first, then `-p` pairs, then `--smoke`; every value read by `read_value`."
+    params = _parameters_file(yaml_file) if yaml_file else {}
+    for name, value in pairs or []: params[name] = read_value(value)
     if smoke: params["smoke"] = True
     return params
 
 # %% ../nbs/09_run.ipynb #f8576566
-def parameters_for(nb:str|Path,  # the notebook about to run
-                   params:dict,  # the run's parameters: shared ones, and sections named after notebooks
-                   notebooks=None, # the notebooks a section may be named after (None: those beside `nb`)
-                  ) -> dict:
-    "The parameters one notebook gets: the shared ones plus its own section. Only a dict under a notebook's name is a section."
+def parameter_sections(nb:str|Path,  # the notebook about to run
+                       params:dict,  # the run's parameters: shared ones, and sections named after notebooks
+                       notebooks=None, # the notebooks a section may be named after (None: those beside `nb`)
+                      ) -> tuple[dict, dict]:
+    "The shared parameters and `nb`'s own section. Only a dict under a notebook's name is a section."
     nb = Path(nb)
     notebooks = [Path(q) for q in notebooks] if notebooks is not None else sorted(nb.parent.glob("*.ipynb"))
     mine = notebook_names(nb)
@@ -140,7 +152,35 @@ def parameters_for(nb:str|Path,  # the notebook about to run
             raise ValueError(f"{key!r} is neither a notebook (a section of parameters for it) nor a Python name (a parameter); "
                              f"notebooks here: {sorted(q.stem for q in notebooks)}")
         else: shared[key] = value
+    return shared, own
+
+def parameters_for(nb:str|Path, params:dict, notebooks=None) -> dict:
+    "The parameters one notebook gets: the shared ones plus its own section (see `parameter_sections`)."
+    shared, own = parameter_sections(nb, params, notebooks)
     return {**shared, **own}
+
+# %% ../nbs/09_run.ipynb #e498ed9e
+class ParameterError(ValueError):
+    "A parameter that no notebook of the run declares: named before anything runs."
+
+def _takes(nb:Path, names) -> str: return f"{nb.name} takes {', '.join(sorted(names)) or 'no parameters'}"
+
+def checked_parameters(nbs:list[Path],  # the notebooks to run
+                       params:dict,     # shared parameters and notebook-named sections
+                       notebooks=None,  # the notebooks a section may be named after (see `parameter_sections`)
+                      ) -> list[dict]:
+    "Each notebook's parameters: the shared ones its `parameters` cell declares and its own section; `ParameterError` for a name none takes."
+    declared = {nb: set(notebook_parameters(nb)) for nb in nbs}
+    out, taken, shared = [], set(), {}
+    for nb in nbs:
+        shared, own = parameter_sections(nb, params, notebooks)
+        if wrong := sorted(set(own) - declared[nb]):
+            raise ParameterError(f"{', '.join(wrong)} in the section for {nb.stem}: not a parameter of {nb.name}; {_takes(nb, declared[nb])}")
+        taken |= declared[nb] & set(shared)
+        out.append({**{k: v for k, v in shared.items() if k in declared[nb]}, **own})
+    if unknown := [k for k in shared if k not in taken]:
+        raise ParameterError(f"{', '.join(unknown)}: not a parameter of any notebook run; " + "; ".join(_takes(nb, declared[nb]) for nb in nbs))
+    return out
 
 # %% ../nbs/09_run.ipynb #94962ade
 def _version(package:str) -> str|None:
@@ -256,12 +296,26 @@ def _runnable(nb:Path, folder:Path,
     nbformat.write(book, str(folder/nb.name))
     return folder/nb.name, sorted(left)
 
+# %% ../nbs/09_run.ipynb #213e03e9
+class Interrupted(BaseException):
+    "SIGINT or SIGTERM reached the runner (a BaseException, like KeyboardInterrupt: no `except Exception` swallows it)."
+    def __init__(self, signum:int): super().__init__(signal.Signals(signum).name); self.signum = signum
+
+@contextlib.contextmanager
+def interruptible():
+    "Inside the block SIGINT and SIGTERM raise `Interrupted`, once: a second signal while the index is written is ignored."
+    fired = []
+    def handler(signum, frame):
+        if not fired: fired.append(signum); raise Interrupted(signum)
+    with handling_signals(handler): yield
+
 # %% ../nbs/09_run.ipynb #edb0f518
 def run_notebook(nb:Path,          # the notebook to execute
                  out_dir:Path,     # the run's report folder
                  parameters:dict,  # papermill parameters for it
                  kernel:str="python3", # the Jupyter kernel
                  timeout:int|None=None, # seconds per cell (None: no limit)
+                 env:dict|None=None,    # more environment variables for the kernel (None values unset one)
                 ) -> dict:
     "Execute one notebook with papermill; return its record for the index (never raises for a failing cell)."
     import papermill as pm
@@ -272,13 +326,17 @@ def run_notebook(nb:Path,          # the notebook to execute
                   error="", figures=[], tables=0, output=executed.name, records=log.name)
     named = runner_inputs(nb, parameters)
     start, start_ns = time.time(), time.time_ns()
-    with tempfile.TemporaryDirectory() as tmp, set_env(**{PUBLISH_ENV: str(log.resolve()), "IN_TEST": None}):  # the kernel inherits this environment
+    kernel_env = {PUBLISH_ENV: str(log.resolve()), "IN_TEST": None, RUN_OUT_ENV: str((out_dir/"outputs"/nb.stem).resolve()), **(env or {})}
+    with tempfile.TemporaryDirectory() as tmp, set_env(**kernel_env):  # the kernel inherits this environment
         source, record["cells_not_run"] = _runnable(nb, Path(tmp), bool(parameters.get("rehearse")))
         try:
             pm.execute_notebook(str(source), str(executed), parameters=parameters, cwd=str(nb.parent),
                                 kernel_name=kernel, progress_bar=False, execution_timeout=timeout)
-        except pm.PapermillExecutionError as e:
-            record.update(status="failed", error=f"{nb.name}: cell {e.cell_index} (execution count {e.exec_count}) raised {e.ename}: {e.evalue}")
+        except pm.PapermillExecutionError as e:  # a KeyboardInterrupt in the kernel is Ctrl-C reaching it: an interruption, not a failure
+            record.update(status="interrupted" if e.ename == "KeyboardInterrupt" else "failed",
+                          error=f"{nb.name}: cell {e.cell_index} (execution count {e.exec_count}) raised {e.ename}: {e.evalue}")
+        except Interrupted as e:
+            record.update(status="interrupted", signal=e.signum, error=f"{nb.name}: interrupted by {e} after {duration(time.time() - start)}")
         except Exception as e:  # a kernel that dies, a notebook that cannot be read: still report it
             record.update(status="failed", error=f"{nb.name}: {type(e).__name__}: {e}")
     record["seconds"] = round(time.time() - start, 1)
@@ -380,6 +438,8 @@ def provenance_lines(prov:dict) -> list[str]:
     seeds = {}
     for s in prov["seeds"]: seeds.setdefault(s["notebook"], []).append(str(s["seed"]))
     if seeds: lines.append("- seeds: " + "; ".join(f"{nb} {', '.join(dict.fromkeys(v))}" for nb, v in seeds.items()))
+    if prov.get("stand_in_seed") is not None: lines.append(f"- stand-in weights seeded with {prov['stand_in_seed']} (`--stand-in-seed`)")
+    lines += [f"- resumed at {r['at']}: `{r['command']}`" for r in prov.get("resumed", [])]
     return lines
 
 # %% ../nbs/09_run.ipynb #3782d1df
@@ -423,8 +483,13 @@ def render_index(index:dict,        # a run's index (see `execute`)
         lines += ["A rehearsal: each notebook ran its real-mode code at full size with its work capped (`sam2nb.core.REHEARSAL`). "
                   "Its numbers say what a full run costs and whether it fits, not how good a model is.", ""]
     skipped = [r for r in recs if r["status"] == "skipped"]
+    counts = {s: sum(r["status"] == s for r in recs) for s in ("failed", "interrupted", "not run", "pending", "skipped")}
     lines += [f"{sum(r['status'] == 'ok' for r in recs)} of {len(recs)} notebooks ran without error"
-              + (f", {len(skipped)} skipped." if skipped else "."), "", *_notebook_rows(recs)]
+              + "".join(f", {n} {s}" for s, n in counts.items() if n) + "."]
+    if it := index.get("interrupted"):
+        lines += ["", f"**Interrupted** by {it['signal']} at {it['at']} while running {it['notebook'] or 'nothing'}: the notebooks that "
+                  f"finished are kept; `sam2nb-run --resume {index['folder']}` runs the others in this folder."]
+    lines += ["", *_notebook_rows(recs)]
     if est := index.get("estimate"):
         lines += ["", f"**Estimated time of the full run: {duration(est['total_s'])}** ({est['note']})."]
     lines += _number_tables(recs)
@@ -432,7 +497,7 @@ def render_index(index:dict,        # a run's index (see `execute`)
     lines += ["", "## Provenance", "", *provenance_lines(index["provenance"])]
     lines += ["", "## Parameters", "", "| notebook | parameters |", "|---|---|"]
     lines += [f"| {r['notebook']} | {_cell(', '.join(f'{k}={v!r}' for k, v in r['parameters'].items()) or 'defaults')} |" for r in recs]
-    failed = [r for r in recs if r["status"] == "failed"]
+    failed = [r for r in recs if r["status"] in ("failed", "interrupted")]
     if failed: lines += ["", "## Errors", ""] + [f"- {_cell(r['error'])}" for r in failed]
     if skipped: lines += ["", "## Skipped", ""] + [f"- {_cell(r['error'])}" for r in skipped]
     for r in recs if figures else []:
@@ -441,6 +506,7 @@ def render_index(index:dict,        # a run's index (see `execute`)
             lines += ["", f"## Figures: {r['notebook']}", ""] + [f"![{f}]({stem}/{f})" for f in r["figures"]]
     return "\n".join(lines) + "\n"
 
+# %% ../nbs/09_run.ipynb #2a57a1a9
 def _print_report(index:dict):
     "The report without its figures, on the terminal, and where the full one is."
     print("\n" + render_index(index, figures=False))
@@ -459,13 +525,13 @@ def plan_run(notebooks:list[str]|None=None, # names or paths; None or ["all"] fo
              nbs_dir:str|Path|None=None,    # the notebooks folder
              rehearse:bool=False,           # every notebook gets `smoke=False, rehearse=True` as well
             ) -> list[tuple[Path, dict, str|None]]:
-    "(notebook, parameters, reason to skip it or None) in order; every parameter problem shows up here, before anything runs."
+    "(notebook, parameters, reason to skip it or None) in order; every parameter problem (`checked_parameters`) shows up here, before anything runs."
     import papermill as pm
     nbs = find_notebooks(notebooks or ["all"], nbs_dir)
     every = sorted(Path(nbs_dir or repo_root()/"nbs").glob("*.ipynb")) + nbs
     plan = []
-    for nb in nbs:
-        params, skip = parameters_for(nb, parameters or {}, every), None
+    for nb, params in zip(nbs, checked_parameters(nbs, parameters or {}, every)):
+        skip = None
         if rehearse:
             if params.get("smoke"): raise ValueError(f"{nb.name}: a rehearsal is a real run (smoke=False); drop smoke={params['smoke']!r}")
             params = {**params, "smoke": False, "rehearse": True}
@@ -474,37 +540,73 @@ def plan_run(notebooks:list[str]|None=None, # names or paths; None or ["all"] fo
         plan.append((nb, params, skip))
     return plan
 
+# %% ../nbs/09_run.ipynb #b2a6e191
+def _placeholder(nb:Path, params:dict, status:str, why:str="") -> dict:
+    "The record of a notebook that did not run (yet): `skipped`, `pending`, `not run`."
+    return dict(notebook=nb.name, source=str(Path(nb).resolve()), parameters=params, status=status, seconds=0.0, error=why,
+                figures=[], tables=0, output=nb.name, records=None, cells_not_run=[], **summarise([]))
+
+def save_index(index:dict, # a run's index as it stands, its records with their full inputs
+              ) -> dict:
+    "Write `index.md` and `index.json` (atomically) with the run's inputs gathered from the records so far; returns what was written."
+    recs = copy.deepcopy(index["notebooks"])   # `collect_inputs` shortens the records it reads
+    written = {**index, "notebooks": recs, "estimate": estimate(recs), "provenance": {**index["provenance"], **collect_inputs(recs)}}
+    write_index(written, Path(index["folder"]))
+    return written
+
 # %% ../nbs/09_run.ipynb #97779425
+def _run_plan(index:dict, # the run's index (its `folder`, `provenance` and `notebooks`)
+              todo:list[tuple[int, Path, dict]], # (row of the index, notebook, parameters) to run, in order
+              timeout:int|None=None, # seconds per cell
+             ) -> dict:
+    "Run `todo`, rewriting the index after each notebook; on a signal, mark the running one `interrupted` and the rest `not run`."
+    recs, running = index["notebooks"], None
+    for i, nb, params in todo: recs[i] = _placeholder(nb, params, "pending", f"{nb.name}: not run yet")
+    index.pop("interrupted", None)
+    written = save_index(index)
+    env = {STAND_IN_SEED_ENV: index["provenance"].get("stand_in_seed")}   # None: unset in the kernel
+    try:
+        with interruptible():
+            for i, nb, params in todo:
+                running = i
+                print(f"running {nb.name} ...", flush=True)
+                recs[i] = r = run_notebook(nb, Path(index["folder"]), params, index["provenance"]["kernel"], timeout, env)
+                print(f"  {r['status']} in {duration(r['seconds'])}" + (f": {r['error']}" if r["error"] else ""), flush=True)
+                if r["status"] == "interrupted": raise Interrupted(r.get("signal", signal.SIGINT))   # or Ctrl-C reached the kernel
+                written, running = save_index(index), None
+    except Interrupted as e:
+        if running is not None and recs[running]["status"] == "pending":
+            recs[running].update(status="interrupted", error=f"{recs[running]['notebook']}: interrupted by {e}")
+        for i, nb, _ in todo:
+            if recs[i]["status"] == "pending": recs[i].update(status="not run", error=f"{nb.name}: not run, the run was interrupted")
+        index["interrupted"] = dict(signal=str(e), signum=int(e.signum), at=datetime.now().isoformat(timespec="seconds"),
+                                    notebook=recs[running]["notebook"] if running is not None else None)
+        written = save_index(index)
+        print(f"interrupted by {e}: `sam2nb-run --resume {index['folder']}` runs the rest", file=sys.stderr, flush=True)
+    return written
+
+# %% ../nbs/09_run.ipynb #0cb5b2ab
 def execute(plan:list[tuple], # (notebook, parameters, reason to skip or None), run in order
             out:str|Path="reports",      # where run folders are made
-            run_id:str|None=None,        # the run folder's name (None: a timestamp)
+            run_id:str|None=None,        # the run folder's name, a new one (None: a timestamp and a random suffix)
             kernel:str="python3",        # the Jupyter kernel
             timeout:int|None=None,       # seconds per cell
             command:str|None=None,       # the command line that started the run, for the provenance
             rehearse:bool=False,         # a rehearsal (for the report's title and wording)
             parameters:dict|None=None,   # the run's parameters as given, kept in the index
+            stand_in_seed:int|None=None, # `SAM2NB_STAND_IN_SEED` for the kernels (None: unset)
            ) -> dict:
-    "Run the plan, write `index.md` and `index.json` into the run folder, and return the index."
-    run_id = run_id or datetime.now().strftime("%Y%m%d-%H%M%S")
-    out_dir = Path(out)/run_id
+    "Run the plan in a new run folder, writing `index.md` and `index.json` before and after every notebook; returns the index."
     # the code and software are read before the notebooks run: that is what they ran with
-    provenance = dict(command=command or "sam2nb.run from Python", kernel=kernel,
-                      started=datetime.now().isoformat(timespec="seconds"), code=code_state(), **environment())
-    records = []
-    for nb, params, skip in plan:
-        if skip:
-            print(f"skipping {nb.name}: {skip}", flush=True)
-            records.append(dict(notebook=nb.name, source=str(Path(nb).resolve()), parameters=params, status="skipped", seconds=0.0,
-                                error=f"{nb.name}: {skip}", figures=[], tables=0, output=nb.name, records=None, **summarise([])))
-            continue
-        print(f"running {nb.name} ...", flush=True)
-        records.append(r := run_notebook(nb, out_dir, params, kernel, timeout))
-        print(f"  {r['status']} in {duration(r['seconds'])}" + (f": {r['error']}" if r["error"] else ""), flush=True)
-    provenance.update(collect_inputs(records))
-    index = dict(run_id=run_id, folder=str(out_dir.resolve()), rehearse=rehearse, parameters=parameters or {},
-                 notebooks=records, estimate=estimate(records), provenance=provenance)
-    write_index(index, out_dir)
-    return index
+    provenance = dict(command=command or "sam2nb.run from Python", kernel=kernel, started=datetime.now().isoformat(timespec="seconds"),
+                      code=code_state(), stand_in_seed=stand_in_seed, **environment())
+    out_dir = new_run_dir(out, run_id)
+    for nb, _, skip in plan:
+        if skip: print(f"skipping {nb.name}: {skip}", flush=True)
+    records = [_placeholder(nb, params, "skipped", f"{nb.name}: {skip}") if skip else None for nb, params, skip in plan]
+    index = dict(run_id=out_dir.name, folder=str(out_dir.resolve()), rehearse=rehearse, parameters=parameters or {},
+                 timeout=timeout, notebooks=records, provenance=provenance)
+    return _run_plan(index, [(i, nb, params) for i, (nb, params, skip) in enumerate(plan) if not skip], timeout)
 
 # %% ../nbs/09_run.ipynb #dd3df394
 def run(notebooks:list[str]|None=None, # names or paths; None or ["all"] for the whole workbook
@@ -516,11 +618,57 @@ def run(notebooks:list[str]|None=None, # names or paths; None or ["all"] for the
         nbs_dir:str|Path|None=None,    # the notebooks folder
         rehearse:bool=False,           # a rehearsal: real mode, full size, capped work (see `sam2nb.core.REHEARSAL`)
         command:str|None=None,         # the command line, for the provenance
+        stand_in_seed:int|None=None,   # seeds the random weights of stand-in models (`SAM2NB_STAND_IN_SEED`)
        ) -> dict:
     "Run notebooks headless, write the report and print it; returns the run's index."
-    index = execute(plan_run(notebooks, parameters, nbs_dir, rehearse), out, run_id, kernel, timeout, command, rehearse, parameters)
+    index = execute(plan_run(notebooks, parameters, nbs_dir, rehearse), out, run_id, kernel, timeout, command, rehearse, parameters, stand_in_seed)
     _print_report(index)
     return index
+
+# %% ../nbs/09_run.ipynb #c3469041
+def read_index(run_dir:str|Path, # the folder of an earlier run
+               why:str="--reproduce", # the option that needs it, for the error
+              ) -> dict:
+    "The `index.json` of an earlier run, with a clear error for a folder that has none."
+    src = Path(run_dir)/"index.json"
+    if not src.is_file(): raise FileNotFoundError(f"{src} not found: {why} takes the folder of an earlier sam2nb-run")
+    index = json.loads(src.read_text())
+    if not isinstance(index, dict) or "provenance" not in index:
+        raise ValueError(f"{src}: written by an sam2nb-run without provenance; {why} cannot use it")
+    return index
+
+def _plan_from(index:dict) -> list[tuple]:
+    "The plan an index records: each notebook (its file, or found by name when moved), its parameters, its reason to skip."
+    return [(Path(r["source"]) if Path(r["source"]).is_file() else find_notebooks([Path(r["notebook"]).stem])[0], r["parameters"],
+             r["error"].split(": ", 1)[-1] if r["status"] == "skipped" else None) for r in index["notebooks"]]
+
+def _with_folders(index:dict) -> dict:
+    "Give the records read back from `index.json` their datasets' folder listings again (the index keeps them once, in the provenance)."
+    listed = {(d["root"], d["digest"]): d.get("folders") for d in index["provenance"].get("datasets", [])}
+    for r in index["notebooks"]:
+        for i in r.get("inputs", []):
+            if i["kind"] == "dataset" and "folders" not in i and listed.get((i["root"], i["digest"])) is not None:
+                i["folders"] = listed[(i["root"], i["digest"])]
+    return index
+
+# %% ../nbs/09_run.ipynb #5cb3aeee
+RESUMED = ("interrupted", "not run", "pending", "failed")  # the statuses `--resume` runs again
+
+def resume(run_dir:str|Path,       # the folder of an interrupted run
+           kernel:str|None=None,   # the Jupyter kernel (None: the run's)
+           timeout:int|None=None,  # seconds per cell (None: the run's)
+           command:str|None=None,  # the command line, for the provenance
+          ) -> dict:
+    "Continue a run in its folder: keep the notebooks that ran (or were skipped), run the others; returns the index."
+    index = _with_folders(read_index(run_dir, "--resume"))
+    index["folder"] = str(Path(run_dir).resolve())   # the folder may have moved since
+    prov = index["provenance"]
+    prov["kernel"] = kernel or prov.get("kernel", "python3")
+    prov.setdefault("resumed", []).append(dict(at=datetime.now().isoformat(timespec="seconds"), code=code_state(),
+                                               command=command or "sam2nb.run.resume from Python"))
+    todo = [(i, nb, params) for i, ((nb, params, _), r) in enumerate(zip(_plan_from(index), index["notebooks"])) if r["status"] in RESUMED]
+    if not todo: print(f"nothing to resume in {run_dir}: every notebook ran", flush=True)
+    return _run_plan(index, todo, timeout if timeout is not None else index.get("timeout"))
 
 # %% ../nbs/09_run.ipynb #d7e87d96
 def _numbers(record:dict) -> dict:
@@ -601,6 +749,7 @@ def _software_changes(po:dict, pn:dict, # the provenance then and now
     for k in sorted(po["versions"].keys() | pn["versions"].keys()):
         if po["versions"].get(k) != pn["versions"].get(k): out.append(f"{k}: {po['versions'].get(k)} then, {pn['versions'].get(k)} now")
     if po["device"] != pn["device"]: out.append(f"device: {po['device']} then, {pn['device']} now")
+    if po.get("stand_in_seed") != pn.get("stand_in_seed"): out.append(f"stand-in seed: {po.get('stand_in_seed')} then, {pn.get('stand_in_seed')} now")
     return out
 
 def _checkpoint_inputs(recs:list[dict], # the run's checkpoint records
@@ -661,15 +810,9 @@ def reproduce(run_dir:str|Path,      # the folder of the run to repeat (holds it
              ) -> dict:
     "Re-run a run's notebooks with the same parameters, then compare provenance and headline numbers; returns the new index."
     run_dir = Path(run_dir)
-    src = run_dir/"index.json"
-    if not src.is_file(): raise FileNotFoundError(f"{src} not found: --reproduce takes the folder of an earlier sam2nb-run")
-    original = json.loads(src.read_text())
-    if not isinstance(original, dict) or "provenance" not in original:
-        raise ValueError(f"{src}: written by an sam2nb-run without provenance; it cannot be reproduced")
-    plan = [(Path(r["source"]) if Path(r["source"]).is_file() else find_notebooks([Path(r["notebook"]).stem])[0], r["parameters"],
-             r["error"].split(": ", 1)[-1] if r["status"] == "skipped" else None) for r in original["notebooks"]]
-    again = execute(plan, out or run_dir.parent, run_id, kernel or original["provenance"].get("kernel", "python3"), timeout,
-                    command, original.get("rehearse", False), original.get("parameters"))
+    original = read_index(run_dir)
+    again = execute(_plan_from(original), out or run_dir.parent, run_id, kernel or original["provenance"].get("kernel", "python3"), timeout,
+                    command, original.get("rehearse", False), original.get("parameters"), original["provenance"].get("stand_in_seed"))
     rows = compare_numbers(original, again)
     again["reproduction"] = dict(of=str(run_dir.resolve()), warnings=compare_provenance(original, again), numbers=rows,
                                  ok=not any(r["verdict"] in ("different", "missing") for r in rows))
@@ -752,12 +895,8 @@ def rehearsal_data(dst:str|Path,            # a new folder (or one this function
     use = dict(davis=davis_ok if fixtures is None else fixtures, matting=matting_ok if fixtures is None else fixtures)
     if fixtures and not (davis_ok and matting_ok): raise FileNotFoundError("fixtures=True but the fixtures are not there (set SAM2NB_FIXTURES)")
     vos, matting = dst/"davis2016", dst/"videomatte"
-    params = {"03_predict": dict(davis_root=str(vos), davis_split="val"),
-              "04_metrics": dict(davis_root=str(vos), davis_split="val"),
-              "05_robustness": dict(test_root=str(vos), test_split="val"),
-              "06_train": dict(vos_root=str(vos)),
-              "07_lora_matting": dict(data_root=str(matting), train_split="train", val_split="test"),
-              "08_uamp": dict(data_root=str(vos), train_split="train", val_split="val")}
+    params = dict(vos_root=str(vos), train_split="train", val_split="val",
+                  matting_root=str(matting), matting_train_split="train", matting_val_split="test")
     with atomic_dir(dst) as tmp:
         _davis_source(tmp/"sources"/"davis2016", use["davis"], davis_frames, seed)
         convert_davis(tmp/"sources"/"davis2016", tmp/vos.name, resolution="480p", splits=("train", "val"), workers=1, quiet=True)
@@ -772,57 +911,107 @@ def rehearsal_data(dst:str|Path,            # a new folder (or one this function
     return params
 
 # %% ../nbs/09_run.ipynb #30e8f57c
+NAMING = ("Parameter names mean one thing across the workbook: inputs end in _root (vos_root: a VOS-layout dataset; matting_root; "
+          "pets_root), splits are train_split/val_split (matting_train_split/matting_val_split for matting), what a notebook "
+          "writes ends in _out. A notebook writes, by default, under $SAM2NB_RUN_OUT (<run folder>/outputs/<notebook>).")
+
 def _parser() -> argparse.ArgumentParser:
     "The options of `sam2nb-run`."
-    p = argparse.ArgumentParser(prog="sam2nb-run", description="Run sam2nb notebooks headless with papermill and write a report.")
+    p = argparse.ArgumentParser(prog="sam2nb-run", description="Run sam2nb notebooks headless with papermill and write a report.",
+                                epilog=NAMING, add_help=False)
     p.add_argument("notebooks", nargs="*", help="notebooks by file, stem or module name (default: all)")
+    p.add_argument("-h", "--help", nargs="?", const=True, metavar="NOTEBOOK",
+                   help="this help and the notebooks; with a notebook, its parameters, their defaults and what they mean")
     p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
-                   help="a parameter for every notebook; VALUE is read as YAML (repeatable)")
+                   help="a parameter for every notebook that declares it; VALUE is read as YAML, 1e-4 as a float (repeatable)")
     p.add_argument("-f", "--parameters-file", help="a YAML file of parameters (a mapping under a notebook's name applies to that notebook)")
     p.add_argument("--smoke", action="store_true", help="smoke mode for every notebook: tiny untrained model, small data")
     p.add_argument("--rehearse", action="store_true",
                    help="a rehearsal: a real run (smoke=False) at full size with its work capped (rehearse=True); "
                         "reports time per step/frame, peak memory and the full run's estimated time")
+    p.add_argument("--stand-in-seed", type=int, metavar="N", help="seed of the stand-in models' random weights (SAM2NB_STAND_IN_SEED)")
     p.add_argument("--reproduce", metavar="RUN_DIR", help="run the notebooks of an earlier run again with its parameters and "
                    "compare provenance and headline numbers; exits 1 when a number differs beyond its tolerance")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run (or study) in its folder: what finished is kept, the rest runs")
     p.add_argument("-o", "--out", help="folder for run reports (default: reports; with --reproduce: beside RUN_DIR)")
-    p.add_argument("--run-id", help="name of this run's folder (default: a timestamp)")
+    p.add_argument("--run-id", help="name of this run's folder, a new one (default: a timestamp and a random suffix)")
     p.add_argument("--kernel", help="Jupyter kernel name (default: python3, or the reproduced run's)")
     p.add_argument("--timeout", type=int, help="seconds allowed per cell")
     p.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
                    help="a sweep axis: run every combination of the values (repeatable; values read as YAML); "
                         "writes a study folder with compare.md/compare.csv (see sam2nb.sweep)")
-    p.add_argument("--jobs", type=int, default=1, help="combinations of a sweep run at once (default: 1)")
-    p.add_argument("--devices", help="comma-separated devices for a sweep's job slots, e.g. cuda:0,cuda:1")
-    p.add_argument("--rerun", action="store_true", help="run a sweep's combinations again even where a complete report exists")
+    p.add_argument("--jobs", type=int, help="combinations of a sweep run at once (default: 1)")
+    p.add_argument("--devices", help="comma-separated devices for a sweep, e.g. cuda:0,cuda:1: a job takes a free one")
     return p
+
+# %% ../nbs/09_run.ipynb #e6e503fe
+def _title(nb:Path) -> str:
+    "A notebook's title: its first markdown heading."
+    for cell in nbformat.read(str(nb), as_version=4).cells:
+        if cell.cell_type == "markdown" and (found := re.search(r"^#\s+(.+)$", cell.source, re.M)): return found.group(1).strip()
+    return ""
+
+def help_text(notebooks:list[str]|None=None, # notebooks to describe (None: list the workbook's)
+              nbs_dir:str|Path|None=None,    # the notebooks folder
+             ) -> str:
+    "The notebooks of the workbook, or the parameters of some: name = default  # what it means."
+    if not notebooks:
+        every = find_notebooks(["all"], nbs_dir)
+        return "notebooks (sam2nb-run --help NOTEBOOK lists its parameters):\n" + "\n".join(
+            f"  {nb.stem:<20} {_title(nb)}" for nb in every) + "\n"
+    import papermill as pm
+    lines = []
+    for nb in find_notebooks(notebooks, nbs_dir):
+        params = pm.inspect_notebook(str(nb))
+        lines += [f"{nb.stem}: {_title(nb)}", "parameters:" if params else "no parameters"]
+        lines += [f"  {p['name']} = {p['default']}" + (f"  # {p['help']}" if p["help"] else "") for p in params.values()]
+    return "\n".join(lines) + "\n"
+
+# %% ../nbs/09_run.ipynb #0e8ca172
+def _exit_status(index:dict) -> int:
+    "A run's exit status, its failures and numbers not reproduced printed to stderr."
+    failed = [r for r in index["notebooks"] if r["status"] == "failed"]
+    for r in failed: print(f"FAILED {r['error']}", file=sys.stderr)
+    differ = [r for r in index.get("reproduction", {}).get("numbers", []) if r["verdict"] in ("different", "missing")]
+    for r in differ: print(f"NOT REPRODUCED {r['notebook']}: {r['name']} {r['verdict']} ({r['original']} then, {r['reproduced']} now, tolerance {r['tol']})", file=sys.stderr)
+    if it := index.get("interrupted"): return 128 + it["signum"]
+    return 1 if failed or differ else 0
+
+def _sweep_status(study) -> int:
+    "A study's exit status: 128 + the signal that interrupted it, 1 when a combination did not complete, else 0."
+    if study.attrs.get("interrupted"): return 128 + study.attrs["interrupted"]
+    return 1 if study.status.isin(["failed", "interrupted", "not run"]).any() else 0
 
 # %% ../nbs/09_run.ipynb #087f6886
 def main(argv=None):
     "Console script `sam2nb-run`."
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = _parser().parse_args(argv)
-    command = shlex.join(["sam2nb-run", *argv])
+    p = _parser()
+    args, command = p.parse_args(argv), shlex.join(["sam2nb-run", *argv])
+    devices = args.devices.split(",") if args.devices else None
     try:
-        if args.reproduce:
-            if args.notebooks or args.parameter or args.parameters_file or args.smoke or args.rehearse:
-                raise ValueError("--reproduce repeats the notebooks and parameters of RUN_DIR: give no notebooks, -p, -f, --smoke or --rehearse")
-            index = reproduce(args.reproduce, args.out, args.run_id, args.kernel, args.timeout, command)
-        else:
-            if args.smoke and args.rehearse: raise ValueError("--smoke and --rehearse exclude each other: a rehearsal is a real run at full size")
-            params = parse_parameters(args.parameter, args.parameters_file, args.smoke)
-            grid = parse_grid(args.grid, params.pop("grid", None))
-            if grid:
-                study = run_study(find_notebooks(args.notebooks or ["all"]), grid, params, args.out or "reports", args.run_id,
-                                  args.jobs, args.devices.split(",") if args.devices else None, args.kernel or "python3",
-                                  args.timeout, args.rerun, extra_args=["--rehearse"] if args.rehearse else [])
-                return 1 if (study.status == "failed").any() else 0
-            index = run(args.notebooks or ["all"], params, args.out or "reports", args.run_id, args.kernel or "python3",
-                        args.timeout, rehearse=args.rehearse, command=command)
-    except (FileNotFoundError, ValueError) as e:
+        if args.help:
+            named = args.notebooks + ([args.help] if isinstance(args.help, str) else [])
+            print((p.format_help() + "\n" if not named else "") + help_text(named)); return 0
+        if args.reproduce or args.resume:
+            if args.notebooks or args.parameter or args.parameters_file or args.smoke or args.rehearse or args.grid or args.stand_in_seed is not None:
+                raise ValueError("--reproduce and --resume repeat the notebooks and parameters of RUN_DIR: give no notebooks, -p, -f, --smoke, --rehearse, --grid or --stand-in-seed")
+            if args.resume and (Path(args.resume)/"study.json").is_file():
+                return _sweep_status(resume_study(args.resume, args.jobs, devices, args.kernel, args.timeout))
+            index = (resume(args.resume, args.kernel, args.timeout, command) if args.resume else
+                     reproduce(args.reproduce, args.out, args.run_id, args.kernel, args.timeout, command))
+            if args.resume: _print_report(index)
+            return _exit_status(index)
+        if args.smoke and args.rehearse: raise ValueError("--smoke and --rehearse exclude each other: a rehearsal is a real run at full size")
+        params = parse_parameters(args.parameter, args.parameters_file, args.smoke)
+        grid = parse_grid(args.grid, params.pop("grid", None))
+        if grid:
+            extra = (["--rehearse"] if args.rehearse else []) + (["--stand-in-seed", str(args.stand_in_seed)] if args.stand_in_seed is not None else [])
+            study = run_study(find_notebooks(args.notebooks or ["all"]), grid, params, args.out or "reports", args.run_id,
+                              args.jobs or 1, devices, args.kernel or "python3", args.timeout, extra_args=extra)
+            return _sweep_status(study)
+        index = run(args.notebooks or ["all"], params, args.out or "reports", args.run_id, args.kernel or "python3",
+                    args.timeout, rehearse=args.rehearse, command=command, stand_in_seed=args.stand_in_seed)
+    except (FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"sam2nb-run: {e}", file=sys.stderr); return 2
-    failed = [r for r in index["notebooks"] if r["status"] == "failed"]
-    for r in failed: print(f"FAILED {r['error']}", file=sys.stderr)
-    differ = [r for r in index.get("reproduction", {}).get("numbers", []) if r["verdict"] in ("different", "missing")]
-    for r in differ: print(f"NOT REPRODUCED {r['notebook']}: {r['name']} {r['verdict']} ({r['original']} then, {r['reproduced']} now, tolerance {r['tol']})", file=sys.stderr)
-    return 1 if failed or differ else 0
+    return _exit_status(index)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_sweep.ipynb #b85dab62
 from __future__ import annotations
-import itertools, json, os, re, subprocess, sys, time
+import contextlib, itertools, json, os, queue, re, secrets, signal, subprocess, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -16,21 +16,23 @@ import yaml
 from .core import atomic_path
 
 # %% auto #0
-__all__ = ['GridError', 'read_value', 'parse_grid', 'notebook_parameters', 'check_grid', 'combinations', 'combination_id',
-           'run_combination', 'compare', 'run_study']
+__all__ = ['COMPLETE', 'GridError', 'read_value', 'parse_grid', 'notebook_parameters', 'check_grid', 'combinations',
+           'combination_id', 'new_run_dir', 'DevicePool', 'handling_signals', 'run_combination', 'compare',
+           'resume_study', 'run_study']
 
 # %% ../nbs/10_sweep.ipynb #d78f1603
 class GridError(ValueError):
     "A grid specification that cannot be run: named before anything starts."
 
-def read_value(text:str, # a value as typed on the command line
+class _Loader(yaml.SafeLoader):
+    "PyYAML's safe loader (YAML 1.1) with YAML 1.2's floats that have an exponent and no dot (`1e-4`, `3E5`)."
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+                              list("-+.0123456789"))
+
+def read_value(text:str, # YAML text: a value typed on the command line, or a whole parameters file
               ):
-    "A command-line value read as YAML, with YAML 1.1's gap closed: `1e-4` is a float, not a string."
-    value = yaml.safe_load(text)
-    if isinstance(value, str):
-        try: return float(value)
-        except ValueError: pass
-    return value
+    "YAML as `sam2nb-run` reads every value (`-p`, `-f`, `--grid`), with YAML 1.1's gap closed: `1e-4` is a float, not a string."
+    return yaml.load(text, Loader=_Loader)
 
 def _grid_values(name:str, values) -> list:
     "One axis's values as a list; an error when there are none."
@@ -85,13 +87,60 @@ def combination_id(k:int,          # the combination's position in the study
     text = "_".join(f"{name}={value}" for name, value in combination.items())
     return f"{k:02d}_" + re.sub(r"[^A-Za-z0-9_=.+-]+", "-", text)[:80]
 
-# %% ../nbs/10_sweep.ipynb #f5a26cad
-def _runner_command(notebooks, params_file, study_dir, run_id, kernel, timeout, extra_args=()):
-    "The `sam2nb-run` command line of one combination, run by this Python."
-    cmd = [sys.executable, "-c", "import sys; from sam2nb.run import main; sys.exit(main(sys.argv[1:]))",
-           *map(str, notebooks), "-f", str(params_file), "-o", str(study_dir), "--run-id", run_id, "--kernel", kernel]
-    return cmd + (["--timeout", str(timeout)] if timeout else []) + list(extra_args)
+def new_run_dir(out:str|Path,           # where run folders are made
+                run_id:str|None=None,   # the folder's name (None: the time to the second and a random suffix)
+                prefix:str="",          # before the generated name, e.g. "study-"
+               ) -> Path:
+    "Make a new run folder and return it; one that exists is refused, never reused."
+    run_id = run_id or prefix + datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+    folder = Path(out)/run_id
+    if folder.exists():
+        raise FileExistsError(f"{folder} exists: a run never writes into another run's folder; choose another "
+                              f"--run-id, or continue that run with `sam2nb-run --resume {folder}`")
+    folder.mkdir(parents=True)
+    return folder
 
+# %% ../nbs/10_sweep.ipynb #01271024
+class DevicePool:
+    "Devices handed to concurrent jobs: a job takes a free one and gives it back when it is done."
+    def __init__(self, devices:list): # the devices; one listed twice can serve two jobs at once
+        self.free = queue.Queue()
+        for d in devices: self.free.put(d)
+
+    @contextlib.contextmanager
+    def take(self):
+        "Wait for a free device, yield it, and give it back after the block."
+        device = self.free.get()
+        try: yield device
+        finally: self.free.put(device)
+
+# %% ../nbs/10_sweep.ipynb #f5a26cad
+@contextlib.contextmanager
+def handling_signals(handler, # called as `handler(signum, frame)` for SIGINT and SIGTERM
+                    ):
+    "SIGINT and SIGTERM go to `handler` inside the block; the previous handlers come back after it. A signal the process was started ignoring (nohup, a scheduler) stays ignored; only the main thread can install handlers: elsewhere nothing changes."
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    before = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) != signal.SIG_IGN}
+    try: yield
+    finally:
+        for s, h in before.items(): signal.signal(s, h if h is not None else signal.SIG_DFL)
+
+class _Stop:
+    "A study's stop request: the signal that asked for it, and the running children, asked to stop (SIGTERM) so each writes its index."
+    def __init__(self): self.signum, self.procs, self.lock = None, set(), threading.Lock()
+    def __call__(self, signum, frame):
+        self.signum = self.signum or signum
+        with self.lock:
+            for p in self.procs: p.send_signal(signal.SIGTERM)
+
+def _runner_command(notebooks, params_file, study_dir, run_id, kernel, timeout, extra_args=(), resume=False):
+    "The `sam2nb-run` command line of one combination, run by this Python: a new run, or `--resume` of its folder."
+    cmd = [sys.executable, "-c", "import sys; from sam2nb.run import main; sys.exit(main(sys.argv[1:]))"]
+    if resume: cmd += ["--resume", str(Path(study_dir)/run_id), "--kernel", kernel]
+    else: cmd += [*map(str, notebooks), "-f", str(params_file), "-o", str(study_dir), "--run-id", run_id, "--kernel", kernel, *extra_args]
+    return cmd + (["--timeout", str(timeout)] if timeout else [])
+
+# %% ../nbs/10_sweep.ipynb #630dd8f6
 def _index_records(run_dir:Path) -> list[dict]|None:
     "The notebook records of a run folder's `index.json`, or None when it has none."
     index = run_dir/"index.json"
@@ -102,7 +151,7 @@ def _index_records(run_dir:Path) -> list[dict]|None:
 def _already_done(run_dir:Path, params:dict) -> bool:
     "Whether `run_dir` holds a complete, successful report run with these parameters."
     records = _index_records(run_dir)
-    return bool(records) and all(r.get("status") == "ok" for r in records) \
+    return bool(records) and all(r.get("status") in ("ok", "skipped") for r in records) \
         and (run_dir/"study_parameters.json").exists() \
         and json.loads((run_dir/"study_parameters.json").read_text()) == json.loads(json.dumps(params, default=str))
 
@@ -113,28 +162,34 @@ def run_combination(notebooks:list[Path], # the notebooks of one run
                     run_id:str,           # the combination's folder name
                     device:str|None=None, # e.g. "cuda:1": the only GPU this run sees
                     kernel:str="python3", timeout:int|None=None,
-                    rerun:bool=False,     # run again even if a complete report is there
+                    resume:bool=False,    # a resumed study: skip a complete run, continue one that has an index
                     extra_args:list[str]=(), # more `sam2nb-run` options, e.g. ["--rehearse"]
                     threads:int|None=None, # CPU threads of the run (its OMP_NUM_THREADS, unless the caller set one)
+                    stop:_Stop|None=None, # the study's stop request: a combination not started by then is not run
                    ) -> dict:
-    "Run one combination as a `sam2nb-run` child process; returns its status and time."
-    run_dir = Path(study_dir)/run_id
-    if not rerun and _already_done(run_dir, params): return dict(run_id=run_id, status="done before", seconds=0.0)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    params_file = run_dir/"study_parameters.yaml"
+    "Run one combination as a `sam2nb-run` child process; returns its status, device, start and end."
+    run_dir, stop, start = Path(study_dir)/run_id, stop or _Stop(), time.time()
+    row = dict(run_id=run_id, device=device, status="done before", seconds=0.0, error="", started=start, ended=start)
+    if resume and _already_done(run_dir, params): return row
+    params_file, log = Path(study_dir)/f"{run_id}.parameters.yaml", Path(study_dir)/f"{run_id}.log"
     with atomic_path(params_file) as tmp: tmp.write_text(yaml.safe_dump(params))
     env = dict(os.environ)
     if device and device.startswith("cuda:"): env["CUDA_VISIBLE_DEVICES"] = device.split(":", 1)[1]
     if threads: env.setdefault("OMP_NUM_THREADS", str(threads))   # parallel runs share the cores instead of oversubscribing them
-    start = time.time()
-    proc = subprocess.run(_runner_command(notebooks, params_file, study_dir, run_id, kernel, timeout, extra_args),
-                          capture_output=True, text=True, env=env)
-    (run_dir/"runner.log").write_text(proc.stdout + proc.stderr)
-    status = "ok" if proc.returncode == 0 else "failed"
+    cmd = _runner_command(notebooks, params_file, study_dir, run_id, kernel, timeout, extra_args, resume and (run_dir/"index.json").exists())
+    with open(log, "a") as out:
+        with stop.lock:
+            if stop.signum: return {**row, "status": "not run", "error": "the study was interrupted before it started"}
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, text=True, env=env)
+            stop.procs.add(proc)
+        err = proc.communicate()[1]
+        with stop.lock: stop.procs.discard(proc)
+        out.write(err)
+    status = "ok" if proc.returncode == 0 else "interrupted" if stop.signum or proc.returncode in (130, 143) else "failed"
     if status == "ok":
         with atomic_path(run_dir/"study_parameters.json") as tmp: tmp.write_text(json.dumps(params, default=str))
-    error = "" if status == "ok" else (proc.stderr.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
-    return dict(run_id=run_id, status=status, seconds=round(time.time() - start, 1), error=error)
+    error = "" if status == "ok" else (err.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
+    return {**row, "status": status, "seconds": round(time.time() - start, 1), "error": error, "ended": time.time()}
 
 # %% ../nbs/10_sweep.ipynb #386cd549
 def _published_metrics(run_dir:Path) -> dict:
@@ -164,6 +219,8 @@ def _plot_metrics(df:pd.DataFrame, # the comparison table
     plt.close(fig)
 
 # %% ../nbs/10_sweep.ipynb #619c2cdb
+COMPLETE = ("ok", "done before")  # the statuses of a combination whose report is complete
+
 def compare(study_dir:str|Path,    # the study folder
             rows:list[dict],       # per combination: run_id, params, status, seconds (from `run_study`)
             axes:list[str],        # the grid's parameter names (the table's first columns)
@@ -174,53 +231,93 @@ def compare(study_dir:str|Path,    # the study folder
     for row in rows:
         entry = {a: row["params"].get(a) for a in axes}
         entry.update(run=row["run_id"], status=row["status"], seconds=row["seconds"])
-        entry.update(_published_metrics(study_dir/row["run_id"]) if row["status"] != "failed" else {})
+        entry.update(_published_metrics(study_dir/row["run_id"]) if row["status"] in COMPLETE else {})
         table.append(entry)
     df = pd.DataFrame(table)
     with atomic_path(study_dir/"compare.csv") as tmp: df.to_csv(tmp, index=False)
     metric_cols = [c for c in df.columns if c not in (*axes, "run", "status", "seconds")]
     lines = [f"# Study `{study_dir.name}`", "",
-             f"{(df.status != 'failed').sum()} of {len(df)} combinations completed.", "",
+             f"{df.status.isin(COMPLETE).sum()} of {len(df)} combinations completed.", "",
              "| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
     lines += ["| " + " | ".join("" if pd.isna(v) else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in r) + " |"
               for r in df.itertuples(index=False)]
-    failed = [r for r in rows if r["status"] == "failed"]
-    if failed: lines += ["", "## Failed", ""] + [f"- `{r['run_id']}`: {r.get('error', '')}" for r in failed]
+    for status in ("failed", "interrupted", "not run"):
+        if hit := [r for r in rows if r["status"] == status]:
+            lines += ["", f"## {status.capitalize()}", ""] + [f"- `{r['run_id']}`: {r.get('error', '')}" for r in hit]
     if metric_cols:
         _plot_metrics(df, axes, metric_cols, study_dir/"compare.png")
         lines += ["", "![metrics across the grid](compare.png)"]
     with atomic_path(study_dir/"compare.md") as tmp: tmp.write_text("\n".join(lines) + "\n")
     return df
 
+# %% ../nbs/10_sweep.ipynb #81187f65
+class _Rows(list):
+    "The study's rows, as combinations end; `signum`: the signal that stopped the study, if one did."
+    signum = None
+
+def _run_combinations(notebooks, runs, study_dir, jobs, devices, kernel, timeout, resume, extra_args) -> _Rows:
+    "Run the combinations `jobs` at a time, each on a free device; `runs.json` is rewritten as each ends; a signal stops the study."
+    pool, stop, lock, done = DevicePool(devices or [None] * jobs), _Stop(), threading.Lock(), {}
+    def one(item):
+        run_id, params = item
+        with pool.take() as device:
+            print(f"[{run_id}] started" + (f" on {device}" if device else ""), flush=True)
+            res = run_combination(notebooks, params, study_dir, run_id, device, kernel, timeout, resume, extra_args,
+                                  threads=max(1, (os.cpu_count() or 1) // jobs), stop=stop)
+        print(f"[{run_id}] {res['status']} in {res['seconds']} s" + (f": {res['error']}" if res.get("error") else ""), flush=True)
+        with lock:
+            done[run_id] = {**res, "params": params}
+            with atomic_path(study_dir/"runs.json") as tmp: tmp.write_text(json.dumps(list(done.values()), indent=1, default=str))
+        return done[run_id]
+    with handling_signals(stop), ThreadPoolExecutor(max_workers=jobs) as ex: rows = _Rows(ex.map(one, runs))
+    rows.signum = stop.signum
+    return rows
+
+def resume_study(study_dir:str|Path,     # a study folder (holds `study.json`)
+                 jobs:int|None=None, devices:list[str]|None=None, # None: as the study was started
+                 kernel:str|None=None, timeout:int|None=None,
+                ) -> pd.DataFrame:
+    "Continue an interrupted study: the combinations done are kept, the others run (an interrupted one from where it stopped)."
+    study_dir = Path(study_dir)
+    spec = json.loads((_study_folder(study_dir.parent, study_dir.name, True)/"study.json").read_text())
+    return run_study([Path(p) for p in spec["notebooks"]], spec["grid"], spec["parameters"], study_dir.parent, study_dir.name,
+                     jobs or spec["jobs"], devices or spec["devices"], kernel or spec["kernel"],
+                     timeout or spec["timeout"], True, spec["extra_args"])
+
 # %% ../nbs/10_sweep.ipynb #34f8db1d
+def _study_folder(out, study_id, resume:bool) -> Path:
+    "A new study folder, or, to resume, the existing one (it must hold `study.json`)."
+    if not resume: return new_run_dir(out, study_id, prefix="study-")
+    folder = Path(out)/study_id
+    if not (folder/"study.json").is_file(): raise FileNotFoundError(f"{folder/'study.json'} not found: --resume takes a study folder or a run folder")
+    return folder
+
 def run_study(notebooks:list[Path],      # the notebooks each combination runs
               grid:dict[str, list],      # see `parse_grid`
               parameters:dict|None=None, # shared parameters (the grid's values override them)
               out:str|Path="reports",    # where the study folder is made
-              study_id:str|None=None,    # the study folder's name (None: "study-" and a timestamp)
+              study_id:str|None=None,    # the study folder's name (None: "study-", a timestamp and a random suffix)
               jobs:int=1,                # combinations run at once
-              devices:list[str]|None=None, # one device per job slot, e.g. ["cuda:0", "cuda:1"]
+              devices:list[str]|None=None, # the device pool, e.g. ["cuda:0", "cuda:1"]: a job takes a free one
               kernel:str="python3", timeout:int|None=None,
-              rerun:bool=False,          # run combinations already done again
+              resume:bool=False,         # continue the study `out/study_id`: skip combinations done, run the rest
               extra_args:list[str]=(),   # more `sam2nb-run` options for every combination, e.g. ["--rehearse"]
              ) -> pd.DataFrame:
-    "Run every combination of the grid and write the study's comparison; returns the table."
+    "Run every combination of the grid and write the study's comparison; returns the table (`attrs['interrupted']`: the signal that stopped it)."
     if not grid: raise GridError("empty grid: give at least one --grid NAME=V1,V2")
     check_grid(grid, notebooks)
     if jobs < 1: raise GridError(f"--jobs must be at least 1, got {jobs}")
-    study_dir = Path(out)/(study_id or datetime.now().strftime("study-%Y%m%d-%H%M%S"))
-    study_dir.mkdir(parents=True, exist_ok=True)
-    combos = combinations(grid)
-    runs = [(combination_id(k, c), {**(parameters or {}), **c}) for k, c in enumerate(combos)]
-    def one(item):
-        slot, (run_id, params) = item
-        device = devices[slot % len(devices)] if devices else None
-        print(f"[{run_id}] started", flush=True)
-        res = run_combination(notebooks, params, study_dir, run_id, device, kernel, timeout, rerun, extra_args,
-                              threads=max(1, (os.cpu_count() or 1) // jobs))
-        print(f"[{run_id}] {res['status']} in {res['seconds']} s" + (f": {res['error']}" if res.get("error") else ""), flush=True)
-        return {**res, "params": params}
-    with ThreadPoolExecutor(max_workers=jobs) as pool: rows = list(pool.map(one, enumerate(runs)))
+    if devices and jobs > len(devices):
+        raise GridError(f"--jobs {jobs} with {len(devices)} devices {devices}: each job needs a device of its own (list a device twice to share it)")
+    study_dir = _study_folder(out, study_id, resume)
+    spec = dict(notebooks=[str(Path(p).resolve()) for p in notebooks], grid=grid, parameters=parameters or {}, jobs=jobs,
+                devices=devices, kernel=kernel, timeout=timeout, extra_args=list(extra_args))
+    if not resume:
+        with atomic_path(study_dir/"study.json") as tmp: tmp.write_text(json.dumps(spec, indent=1, default=str))
+    runs = [(combination_id(k, c), {**(parameters or {}), **c}) for k, c in enumerate(combinations(grid))]
+    rows = _run_combinations(notebooks, runs, study_dir, jobs, devices, kernel, timeout, resume, extra_args)
     df = compare(study_dir, rows, list(grid))
-    print(f"study: {study_dir/'compare.md'} ({(df.status != 'failed').sum()} of {len(df)} completed)")
+    df.attrs["interrupted"] = rows.signum
+    print(f"study: {study_dir/'compare.md'} ({(df.status.isin(['ok', 'done before'])).sum()} of {len(df)} completed)"
+          + (f"; interrupted: `sam2nb-run --resume {study_dir}` runs the rest" if rows.signum else ""))
     return df
