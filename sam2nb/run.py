@@ -19,6 +19,7 @@ from .core import PUBLISH_ENV, RUN_OUT_ENV, STAND_IN_SEED_ENV, atomic_dir, atomi
 from .data import KINDS, dataset_fingerprint, read_alpha, read_image, read_split, write_image, write_split
 from .convert import convert_davis, convert_videomatte, render_synthetic_video
 from .viz import write_video
+from .cluster import add_launcher_args, launch_from_args
 from .sweep import handling_signals, new_run_dir, notebook_parameters, parse_grid, read_value, resume_study, run_study
 
 # %% auto #0
@@ -942,7 +943,7 @@ def _parser() -> argparse.ArgumentParser:
                         "writes a study folder with compare.md/compare.csv (see sam2nb.sweep)")
     p.add_argument("--jobs", type=int, help="combinations of a sweep run at once (default: 1)")
     p.add_argument("--devices", help="comma-separated devices for a sweep, e.g. cuda:0,cuda:1: a job takes a free one")
-    return p
+    return add_launcher_args(p)   # --launcher slurm|local: the same run as a requeued, resumable job (sam2nb.cluster)
 
 # %% ../nbs/09_run.ipynb #e6e503fe
 def _title(nb:Path) -> str:
@@ -993,6 +994,7 @@ def main(argv=None):
         if args.help:
             named = args.notebooks + ([args.help] if isinstance(args.help, str) else [])
             print((p.format_help() + "\n" if not named else "") + help_text(named)); return 0
+        if (launched := launch_from_args(args, argv)) is not None: return launched   # submitted as a cluster job
         if args.reproduce or args.resume:
             if args.notebooks or args.parameter or args.parameters_file or args.smoke or args.rehearse or args.grid or args.stand_in_seed is not None:
                 raise ValueError("--reproduce and --resume repeat the notebooks and parameters of RUN_DIR: give no notebooks, -p, -f, --smoke, --rehearse, --grid or --stand-in-seed")
@@ -1012,6 +1014,6 @@ def main(argv=None):
             return _sweep_status(study)
         index = run(args.notebooks or ["all"], params, args.out or "reports", args.run_id, args.kernel or "python3",
                     args.timeout, rehearse=args.rehearse, command=command, stand_in_seed=args.stand_in_seed)
-    except (FileNotFoundError, FileExistsError, ValueError) as e:
+    except (FileNotFoundError, FileExistsError, ValueError, RuntimeError) as e:   # RuntimeError: no Slurm here
         print(f"sam2nb-run: {e}", file=sys.stderr); return 2
     return _exit_status(index)
