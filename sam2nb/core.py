@@ -476,17 +476,18 @@ def build_model(config:str,                # a config name or path (see `resolve
     model = model.to(device)
     return model.eval() if mode == "eval" else model.train()
 
+# %% ../nbs/00_core.ipynb #e4ffc356
+def _name_hint(name:str) -> str:
+    "For a bare name that is no official checkpoint: the official names, the closest first."
+    close = difflib.get_close_matches(name, CHECKPOINTS, n=1)
+    return (f"; did you mean {close[0]!r}?" if close else "") + f" (official names: {', '.join(CHECKPOINTS)})"
+
 # %% ../nbs/00_core.ipynb #525e52d5
 def _origin(path:Path, ckpt_dir=None) -> str:
     "official: an official checkpoint's file in the checkpoints folder; user: any other file."
     official = {info["filename"] for info in CHECKPOINTS.values()}
     home = Path(ckpt_dir or default_ckpt_dir()).resolve()
     return "official" if path.name in official and path.resolve().parent == home else "user"
-
-def _name_hint(name:str) -> str:
-    "For a bare name that is no official checkpoint: the official names, the closest first."
-    close = difflib.get_close_matches(name, CHECKPOINTS, n=1)
-    return (f"; did you mean {close[0]!r}?" if close else "") + f" (official names: {', '.join(CHECKPOINTS)})"
 
 def load_model(name_or_path:str|Path,     # official name (see CHECKPOINTS) or path to a .pt checkpoint
                config:str|None=None,      # config name/path; inferred from an official name when None

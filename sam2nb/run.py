@@ -15,21 +15,22 @@ import yaml
 import nbformat
 from PIL import Image
 
-from .core import PUBLISH_ENV, RUN_OUT_ENV, STAND_IN_SEED_ENV, atomic_dir, atomic_path, fixtures_path, read_published, repo_root, set_env
+from .core import CHECKPOINTS, PUBLISH_ENV, RUN_OUT_ENV, STAND_IN_SEED_ENV, CheckpointError, atomic_dir, checkpoint_path, default_ckpt_dir, download_checkpoint, atomic_path, fixtures_path, read_published, repo_root, set_env
 from .data import KINDS, dataset_fingerprint, read_alpha, read_image, read_split, write_image, write_split
 from .convert import convert_davis, convert_videomatte, render_synthetic_video
 from .viz import write_video
 from .cluster import add_launcher_args, launch_from_args
-from .sweep import handling_signals, new_run_dir, notebook_parameters, parse_grid, read_value, resume_study, run_study
+from .sweep import combinations, handling_signals, new_run_dir, notebook_parameters, parse_grid, read_value, resume_study, run_study
 
 # %% auto #0
-__all__ = ['SKIP_IN_ALL', 'MODEL_WEIGHTS', 'WEIGHTS', 'ESTIMATE_NOTE', 'RESUMED', 'REHEARSAL_DATA_MARKER', 'NAMING', 'cell_flags',
-           'render_readme', 'readme_main', 'notebook_names', 'find_notebooks', 'parse_parameters', 'parameter_sections',
-           'parameters_for', 'ParameterError', 'checked_parameters', 'code_state', 'environment', 'runner_inputs',
-           'summarise', 'Interrupted', 'interruptible', 'run_notebook', 'duration', 'estimate', 'collect_inputs',
-           'provenance_lines', 'render_index', 'write_index', 'plan_run', 'save_index', 'execute', 'run', 'read_index',
-           'resume', 'compare_numbers', 'compare_provenance', 'reproduction_lines', 'reproduce', 'rehearsal_data',
-           'help_text', 'main']
+__all__ = ['SKIP_IN_ALL', 'MODEL_WEIGHTS', 'WEIGHTS', 'ESTIMATE_NOTE', 'KIND_NOTES', 'CHECKPOINT_PARAMETERS', 'RESUMED',
+           'REHEARSAL_DATA_MARKER', 'NAMING', 'cell_flags', 'render_readme', 'readme_main', 'notebook_names',
+           'find_notebooks', 'parse_parameters', 'parameter_sections', 'parameters_for', 'ParameterError',
+           'checked_parameters', 'code_state', 'environment', 'runner_inputs', 'summarise', 'figure_caption',
+           'Interrupted', 'interruptible', 'run_notebook', 'duration', 'estimate', 'collect_inputs', 'provenance_lines',
+           'run_kind', 'render_index', 'write_index', 'named_checkpoints', 'real_run', 'plan_run', 'save_index',
+           'execute', 'run', 'read_index', 'resume', 'compare_numbers', 'compare_provenance', 'reproduction_lines',
+           'reproduce', 'rehearsal_data', 'help_text', 'main']
 
 # %% ../nbs/09_run.ipynb #a274f844
 def cell_flags(source:str, # a code cell's source
@@ -179,8 +180,10 @@ def checked_parameters(nbs:list[Path],  # the notebooks to run
             raise ParameterError(f"{', '.join(wrong)} in the section for {nb.stem}: not a parameter of {nb.name}; {_takes(nb, declared[nb])}")
         taken |= declared[nb] & set(shared)
         out.append({**{k: v for k, v in shared.items() if k in declared[nb]}, **own})
-    if unknown := [k for k in shared if k not in taken]:
-        raise ParameterError(f"{', '.join(unknown)}: not a parameter of any notebook run; " + "; ".join(_takes(nb, declared[nb]) for nb in nbs))
+    # one params.yaml serves the whole workbook: an entry only the notebooks not run declare waits for them; a typo is refused
+    workbook = set().union(*(notebook_parameters(q) for q in (notebooks or nbs) if Path(q) not in declared)) if notebooks else set()
+    if unknown := [k for k in shared if k not in taken and k not in workbook]:
+        raise ParameterError(f"{', '.join(unknown)}: not a parameter of any notebook run or of the workbook; " + "; ".join(_takes(nb, declared[nb]) for nb in nbs))
     return out
 
 # %% ../nbs/09_run.ipynb #94962ade
@@ -250,7 +253,7 @@ def summarise(records:list[dict], # what one notebook published (and the runner 
     "One notebook's records -> its headline numbers, timings, inputs, peak memory, weights and full-run estimate."
     metrics = [r for r in records if r["kind"] == "metric"]
     timings = [r for r in records if r["kind"] == "timing"]
-    inputs = [r for r in records if r["kind"] in ("checkpoint", "dataset", "seed")]
+    inputs = [r for r in records if r["kind"] in ("checkpoint", "dataset", "seed", "fixtures", "synthetic")]
     def peak(key):  # over everything that measured memory: numbers, timings, the kernel's record at its end
         values = [r[key] for r in records if r["kind"] in ("metric", "timing", "peak") and r.get(key) is not None]
         return max(values) if values else None
@@ -264,11 +267,24 @@ def summarise(records:list[dict], # what one notebook published (and the runner 
                 train_step_s=per_unit("train_step_s_per_step"), track_frame_s=per_unit("track_frame_s_per_frame"),
                 estimated_s=round(sum(r.get("estimated_s") or 0 for r in timings), 1) if timings else None)
 
+# %% ../nbs/09_run.ipynb #70fae339
+_TITLE = re.compile(r"""\b(suptitle|set_title|title)\(\s*(["'])(.+?)\2""")   # a plain string literal; an f-string's text is not the title shown
+
+def figure_caption(cells:list, # a notebook's cells
+                   i:int,      # the cell whose output is the figure
+                  ) -> str:
+    "A figure's caption: the title its cell gives it (suptitle first), else the nearest markdown heading above the cell."
+    titles = sorted(_TITLE.findall(cells[i].source), key=lambda t: t[0] != "suptitle")
+    if titles: return titles[0][2]
+    for cell in reversed(cells[:i]):
+        if cell.cell_type == "markdown" and (heads := re.findall(r"^#+\s+(.+)$", cell.source, re.M)): return heads[-1].strip()
+    return ""
+
 # %% ../nbs/09_run.ipynb #c5cca68d
-def _harvest(executed:Path, fig_dir:Path) -> tuple[list[str], int]:
-    "Save the figures of an executed notebook as PNGs; count its HTML tables."
+def _harvest(executed:Path, fig_dir:Path) -> tuple[list[str], int, dict]:
+    "Save the figures of an executed notebook as PNGs with their captions (`figure_caption`); count its HTML tables."
     nb = nbformat.read(str(executed), as_version=4)
-    figures, tables = [], 0
+    figures, tables, captions = [], 0, {}
     for i, cell in enumerate(nb.cells):
         for k, out in enumerate(cell.get("outputs", [])):
             data = out.get("data", {})
@@ -276,8 +292,9 @@ def _harvest(executed:Path, fig_dir:Path) -> tuple[list[str], int]:
                 fig_dir.mkdir(parents=True, exist_ok=True)
                 f = fig_dir/f"cell{i:03d}_{k}.png"
                 f.write_bytes(base64.b64decode(data["image/png"])); figures.append(f.name)
+                captions[f.name] = figure_caption(nb.cells, i)
             if "<table" in str(data.get("text/html", "")): tables += 1
-    return figures, tables
+    return figures, tables, captions
 
 # %% ../nbs/09_run.ipynb #dd8a10eb
 def _runnable(nb:Path, folder:Path,
@@ -310,6 +327,23 @@ def interruptible():
         if not fired: fired.append(signum); raise Interrupted(signum)
     with handling_signals(handler): yield
 
+# %% ../nbs/09_run.ipynb #9f4abffa
+def _progress_engine() -> str:
+    "Register (once per process) a papermill engine that prints `name: cell 12 of 40, 3.1 s` as each cell ends; returns its name."
+    from papermill.engines import NBClientEngine, papermill_engines
+    class Progress(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            name, cells, done = Path(nb_man.nb.metadata.papermill.get("input_path") or "notebook").stem, nb_man.nb.cells, nb_man.cell_complete
+            def cell_complete(cell, cell_index=None, **kw):
+                done(cell, cell_index=cell_index, **kw)
+                took = cell.metadata.papermill.get("duration")
+                if cell.cell_type == "code": print(f"  {name}: cell {(cell_index or 0) + 1} of {len(cells)}" + (f", {took:.1f} s" if took is not None else ""), flush=True)
+            nb_man.cell_complete = cell_complete
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+    papermill_engines.register("sam2nb-progress", Progress)
+    return "sam2nb-progress"
+
 # %% ../nbs/09_run.ipynb #edb0f518
 def run_notebook(nb:Path,          # the notebook to execute
                  out_dir:Path,     # the run's report folder
@@ -332,7 +366,7 @@ def run_notebook(nb:Path,          # the notebook to execute
         source, record["cells_not_run"] = _runnable(nb, Path(tmp), bool(parameters.get("rehearse")))
         try:
             pm.execute_notebook(str(source), str(executed), parameters=parameters, cwd=str(nb.parent),
-                                kernel_name=kernel, progress_bar=False, execution_timeout=timeout)
+                                kernel_name=kernel, progress_bar=False, execution_timeout=timeout, engine_name=_progress_engine())
         except pm.PapermillExecutionError as e:  # a KeyboardInterrupt in the kernel is Ctrl-C reaching it: an interruption, not a failure
             record.update(status="interrupted" if e.ename == "KeyboardInterrupt" else "failed",
                           error=f"{nb.name}: cell {e.cell_index} (execution count {e.exec_count}) raised {e.ename}: {e.evalue}")
@@ -341,7 +375,7 @@ def run_notebook(nb:Path,          # the notebook to execute
         except Exception as e:  # a kernel that dies, a notebook that cannot be read: still report it
             record.update(status="failed", error=f"{nb.name}: {type(e).__name__}: {e}")
     record["seconds"] = round(time.time() - start, 1)
-    if executed.exists(): record["figures"], record["tables"] = _harvest(executed, out_dir/nb.stem)
+    if executed.exists(): record["figures"], record["tables"], record["captions"] = _harvest(executed, out_dir/nb.stem)
     published = read_published(log)
     for r in published:  # a checkpoint or dataset written after the notebook started is its own making, not an input
         if r["kind"] in ("checkpoint", "dataset") and r.get("mtime_ns", 0) >= start_ns: r["made_by_run"] = True
@@ -372,20 +406,23 @@ def estimate(records:list[dict]) -> dict|None:
 
 def collect_inputs(records:list[dict], # the notebooks' records, each with its `inputs`
                   ) -> dict:
-    "The run's checkpoints, datasets (each fingerprint once, with the notebooks that read it) and seeds."
-    checkpoints, datasets, seeds = [], {}, []
+    "The run's checkpoints, datasets (each fingerprint once, with the notebooks that read it), seeds, fixtures looked for and synthetic data."
+    checkpoints, datasets, seeds, made_up = [], {}, [], dict(fixtures=[], synthetic=[])
     for r in records:
         for i in r["inputs"]:
             if i["kind"] == "checkpoint": checkpoints.append(dict(notebook=r["notebook"], **{k: v for k, v in i.items() if k != "kind"}))
             elif i["kind"] == "seed":
                 seed = dict(notebook=r["notebook"], seed=i["seed"], via=i.get("via"))
                 if seed not in seeds: seeds.append(seed)
+            elif i["kind"] in made_up:   # fixtures found or not, data a generator made: once per notebook
+                entry = dict(notebook=r["notebook"], **{k: v for k, v in i.items() if k != "kind"})
+                if entry not in made_up[i["kind"]]: made_up[i["kind"]].append(entry)
             elif i["kind"] == "dataset":
                 d = datasets.setdefault((i["root"], i["digest"]), {**{k: v for k, v in i.items() if k not in ("kind", "via")}, "notebooks": []})
                 if r["notebook"] not in d["notebooks"]: d["notebooks"].append(r["notebook"])
         # the notebook keeps a short form of each dataset; its folder listing is kept once, in the provenance
         r["inputs"] = [{k: v for k, v in i.items() if k != "folders"} for i in r["inputs"]]
-    return dict(checkpoints=checkpoints, datasets=list(datasets.values()), seeds=seeds)
+    return dict(checkpoints=checkpoints, datasets=list(datasets.values()), seeds=seeds, **made_up)
 
 # %% ../nbs/09_run.ipynb #6a4bffcd
 def _num(x, digits:int=4) -> str:
@@ -424,6 +461,19 @@ def _dataset_lines(datasets:list[dict], # the run's dataset fingerprints (`colle
     return lines + [f"- datasets {nb} made and read itself: {', '.join(dict.fromkeys(names))}" for nb, names in made.items()]
 
 # %% ../nbs/09_run.ipynb #f0cbe0db
+def _synthetic_name(s:dict) -> str: return f"{s['generator']}(" + ", ".join(f"{k}={v}" for k, v in sorted(s.items()) if k not in ("notebook", "generator")) + ")"
+
+def _made_up_lines(prov:dict) -> list[str]:
+    "The fixtures each notebook looked for (found or absent, and where) and the synthetic data it made (generator and parameters)."
+    fixtures, synthetic = {}, {}
+    for f in prov.get("fixtures", []): fixtures.setdefault(f["notebook"], []).append(f"{f['part'] or '(root)'} {'found' if f['found'] else 'absent'}")
+    for s in prov.get("synthetic", []): synthetic.setdefault(s["notebook"], []).append(_synthetic_name(s))
+    roots = sorted({f["root"] for f in prov.get("fixtures", [])})
+    lines = [f"- fixtures of {nb}: " + ", ".join(dict.fromkeys(v)) for nb, v in fixtures.items()]
+    env = f"SAM2NB_FIXTURES={prov['fixtures_env']}" if prov.get("fixtures_env") else "SAM2NB_FIXTURES unset: the default"
+    if roots or prov.get("fixtures_env"): lines.append(f"- fixtures folder: {', '.join(roots) or '–'} ({env})")
+    return lines + [f"- synthetic data of {nb}: " + "; ".join(dict.fromkeys(v)) for nb, v in synthetic.items()]
+
 def provenance_lines(prov:dict) -> list[str]:
     "The provenance as a short markdown list."
     c, v, d = prov["code"], prov["versions"], prov["device"]
@@ -435,7 +485,7 @@ def provenance_lines(prov:dict) -> list[str]:
     by_nb = {}
     for ck in prov["checkpoints"]: by_nb.setdefault(ck["notebook"], []).append(ck)
     lines += [f"- checkpoints of {nb}: " + "; ".join(_checkpoint_items(cks)) for nb, cks in by_nb.items()]
-    lines += _dataset_lines(prov["datasets"])
+    lines += _dataset_lines(prov["datasets"]) + _made_up_lines(prov)
     seeds = {}
     for s in prov["seeds"]: seeds.setdefault(s["notebook"], []).append(str(s["seed"]))
     if seeds: lines.append("- seeds: " + "; ".join(f"{nb} {', '.join(dict.fromkeys(v))}" for nb, v in seeds.items()))
@@ -445,12 +495,13 @@ def provenance_lines(prov:dict) -> list[str]:
 
 # %% ../nbs/09_run.ipynb #3782d1df
 def _notebook_rows(recs:list[dict], # the notebooks' records
+                   estimates:bool=True, # show each notebook's estimate of its full run (not in a smoke run)
                   ) -> list[str]:
     "The table of notebooks (status, time, weights, cost per unit, peak memory, estimate, figures, tables) and the cells not run."
     lines = ["| notebook | status | wall time | weights | s / train step | s / tracked frame | peak RAM (MB) | peak GPU (MB) | full run (estimate) | figures | tables |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in recs:
-        est = duration(r["estimated_s"]) if r.get("estimated_s") is not None else "–"
+        est = duration(r["estimated_s"]) if r.get("estimated_s") is not None and estimates else "–"
         lines.append(f"| [{r['notebook']}]({r['output']}) | {r['status']} | {duration(r['seconds'])} | {r.get('weights') or '–'} | "
                      f"{_num(r.get('train_step_s'))} | {_num(r.get('track_frame_s'))} | {_num(r.get('peak_ram_mb'), 6)} | "
                      f"{_num(r.get('peak_gpu_mb'), 6)} | {est} | {len(r['figures'])} | {r['tables']} |")
@@ -459,6 +510,7 @@ def _notebook_rows(recs:list[dict], # the notebooks' records
     return lines
 
 def _number_tables(recs:list[dict], # the notebooks' records
+                   estimates:bool=True, # show the timings' estimates of the full run (not in a smoke run)
                   ) -> list[str]:
     "The timings and the headline numbers the notebooks published, as tables (nothing when there are none)."
     lines = []
@@ -466,12 +518,35 @@ def _number_tables(recs:list[dict], # the notebooks' records
     if timings:
         lines += ["", "## Timings", "", "| notebook | work | seconds per unit | units in the full run | full run (estimate) |", "|---|---|---|---|---|"]
         lines += [f"| {nb} | {_cell(t['name'])} | {_num(t['value'])} | {t.get('planned')} {t.get('per', '')} | "
-                  f"{duration(t['estimated_s']) if t.get('estimated_s') is not None else '–'} |" for nb, t in timings]
-    numbers = [(r["notebook"], m) for r in recs for m in r.get("published", [])]
-    if numbers:
-        lines += ["", "## Headline numbers", "", "| notebook | number | value | tolerance | unit |", "|---|---|---|---|---|"]
-        lines += [f"| {nb} | {_cell(m['name'])} | {_num(m['value'], 6)} | {_num(m['tol'])} | {m.get('unit') or ''} |" for nb, m in numbers]
+                  f"{duration(t['estimated_s']) if t.get('estimated_s') is not None and estimates else '–'} |" for nb, t in timings]
+    if any(r.get("published") for r in recs):
+        lines += ["", "## Headline numbers", "", "| notebook | weights | number | value | tolerance | unit |", "|---|---|---|---|---|---|"]
+        lines += [f"| {r['notebook']} | {r.get('weights') or '–'} | {_cell(m['name'])} | {_num(m['value'], 6)} | {_num(m['tol'])} | {m.get('unit') or ''} |"
+                  for r in recs for m in r.get("published", [])]
     return lines
+
+# %% ../nbs/09_run.ipynb #e722b4ae
+KIND_NOTES = {"smoke run": "A smoke run: small models with random (untrained) weights on small data. Its numbers say that the code "
+                           "runs, not how good a model is, nor how long a full run takes.",
+              "rehearsal": "A rehearsal: each notebook ran its real-mode code at full size with its work capped (`sam2nb.core.REHEARSAL`). "
+                           "Its numbers say what a full run costs and whether it fits, not how good a model is.",
+              "run": "A real run: its numbers come from the weights below."}
+
+def run_kind(index:dict, # a run's index
+            ) -> str:
+    "What a run is: `rehearsal`, `smoke run` (a notebook ran with smoke=True, or on random smoke weights alone) or `run` (real)."
+    if index.get("rehearse"): return "rehearsal"
+    smoke = lambda r: bool(r["parameters"].get("smoke")) or r.get("weights") == WEIGHTS["random"]
+    return "smoke run" if any(smoke(r) for r in index["notebooks"]) else "run"
+
+def _header_lines(index:dict) -> list[str]:
+    "The report's top: what the run is, and the weights of the models each notebook ran (files by sha256, random ones by seed)."
+    kind, lines = run_kind(index), []
+    for r in index["notebooks"]:
+        cks = [i for i in r.get("inputs", []) if i["kind"] == "checkpoint" and i.get("what") == MODEL_WEIGHTS and not i.get("made_by_run")]
+        if cks: lines.append(f"- {r['notebook']}: " + "; ".join(_checkpoint_items(cks)))
+    return [f"# sam2nb {kind} `{index['run_id']}`", "", KIND_NOTES[kind], "", "Weights:" if lines else "Weights: no notebook ran a model.",
+            *lines, ""]
 
 # %% ../nbs/09_run.ipynb #69cc0738
 def render_index(index:dict,        # a run's index (see `execute`)
@@ -479,10 +554,7 @@ def render_index(index:dict,        # a run's index (see `execute`)
                 ) -> str:
     "The run's report as markdown: one row per notebook, the estimate, headline numbers, provenance, errors."
     recs = index["notebooks"]
-    lines = [f"# sam2nb {'rehearsal' if index.get('rehearse') else 'run'} `{index['run_id']}`", ""]
-    if index.get("rehearse"):
-        lines += ["A rehearsal: each notebook ran its real-mode code at full size with its work capped (`sam2nb.core.REHEARSAL`). "
-                  "Its numbers say what a full run costs and whether it fits, not how good a model is.", ""]
+    lines = _header_lines(index)
     skipped = [r for r in recs if r["status"] == "skipped"]
     counts = {s: sum(r["status"] == s for r in recs) for s in ("failed", "interrupted", "not run", "pending", "skipped")}
     lines += [f"{sum(r['status'] == 'ok' for r in recs)} of {len(recs)} notebooks ran without error"
@@ -490,10 +562,11 @@ def render_index(index:dict,        # a run's index (see `execute`)
     if it := index.get("interrupted"):
         lines += ["", f"**Interrupted** by {it['signal']} at {it['at']} while running {it['notebook'] or 'nothing'}: the notebooks that "
                   f"finished are kept; `sam2nb-run --resume {index['folder']}` runs the others in this folder."]
-    lines += ["", *_notebook_rows(recs)]
-    if est := index.get("estimate"):
+    estimates = run_kind(index) != "smoke run"   # random weights at a small size say nothing of a full run's time
+    lines += ["", *_notebook_rows(recs, estimates)]
+    if (est := index.get("estimate")) and estimates:
         lines += ["", f"**Estimated time of the full run: {duration(est['total_s'])}** ({est['note']})."]
-    lines += _number_tables(recs)
+    lines += _number_tables(recs, estimates)
     if rep := index.get("reproduction"): lines += ["", *reproduction_lines(rep)]
     lines += ["", "## Provenance", "", *provenance_lines(index["provenance"])]
     lines += ["", "## Parameters", "", "| notebook | parameters |", "|---|---|"]
@@ -504,7 +577,10 @@ def render_index(index:dict,        # a run's index (see `execute`)
     for r in recs if figures else []:
         if r["figures"]:
             stem = Path(r["notebook"]).stem
-            lines += ["", f"## Figures: {r['notebook']}", ""] + [f"![{f}]({stem}/{f})" for f in r["figures"]]
+            lines += ["", f"## Figures: {r['notebook']}"]
+            for f in r["figures"]:   # a caption under each figure: what the notebook called it, and the file
+                cap = r.get("captions", {}).get(f) or f
+                lines += ["", f"![{_cell(cap)}]({stem}/{f})", "", f"*{_cell(cap)}* (`{f}`)"]
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/09_run.ipynb #2a57a1a9
@@ -520,13 +596,55 @@ def write_index(index:dict, out_dir:Path) -> Path:
     with atomic_path(Path(out_dir)/"index.json") as tmp: tmp.write_text(json.dumps(index, indent=1, default=str))
     return md
 
+# %% ../nbs/09_run.ipynb #038a42b5
+CHECKPOINT_PARAMETERS = ("checkpoint", "compare_checkpoint", "checkpoints")   # `checkpoints`: comma-separated
+
+def named_checkpoints(params:dict, # a notebook's parameters, as the user gave them
+                     ) -> list[str]:
+    "The checkpoints the parameters name: `checkpoint`, `compare_checkpoint` and each of `checkpoints` (comma-separated)."
+    names = []
+    for key in CHECKPOINT_PARAMETERS:
+        value = params.get(key)
+        if isinstance(value, (list, tuple)): names += [str(v).strip() for v in value]
+        elif value: names += [v.strip() for v in str(value).split(",")]
+    return [n for n in dict.fromkeys(names) if n]
+
+def _checkpoint_file(nb:Path, name:str, download) -> Path:
+    "The file of a named checkpoint: an official name downloaded when absent; a path read from the notebook's folder, as the notebook reads it."
+    if name in CHECKPOINTS:
+        if (found := checkpoint_path(name)) is not None: return found
+        print(f"{nb.name}: checkpoint {name} is not in {default_ckpt_dir()}: downloading it", flush=True)
+        try: return download(name)
+        except CheckpointError as e:
+            raise CheckpointError(f"{nb.name}: checkpoint {name} was asked for, is absent and could not be downloaded ({e}). "
+                                  f"Put {CHECKPOINTS[name]['filename']} into {default_ckpt_dir()}, or run with --smoke for random weights") from None
+    path = Path(name) if Path(name).is_absolute() else nb.parent/name
+    if not path.is_file():
+        raise CheckpointError(f"{nb.name}: checkpoint {name} was asked for but {path} does not exist (a path is read from the notebook's "
+                              f"folder unless absolute; official names {', '.join(CHECKPOINTS)} are kept in {default_ckpt_dir()}). "
+                              "Give a file that exists, or run with --smoke for random weights")
+    return path
+
+def real_run(plan:list[tuple], # (notebook, parameters, reason to skip or None), as `plan_run` makes it
+             download=download_checkpoint, # fetches an official checkpoint by name into `default_ckpt_dir()`
+            ) -> list[tuple]:
+    "The plan with every named checkpoint found or fetched (`CheckpointError` otherwise) and `smoke=False` for the notebooks that name one."
+    out = []
+    for nb, params, skip in plan:
+        names = named_checkpoints(params)
+        if skip or not names or params.get("smoke") or params.get("rehearse"): out.append((nb, params, skip)); continue
+        for name in names: _checkpoint_file(Path(nb), name, download)
+        out.append((nb, {**params, **({"smoke": False} if "smoke" in notebook_parameters(nb) else {})}, skip))
+    return out
+
+
 # %% ../nbs/09_run.ipynb #1b6e66f8
 def plan_run(notebooks:list[str]|None=None, # names or paths; None or ["all"] for the whole workbook
              parameters:dict|None=None,     # shared parameters and notebook-named sections (see `parameters_for`)
              nbs_dir:str|Path|None=None,    # the notebooks folder
              rehearse:bool=False,           # every notebook gets `smoke=False, rehearse=True` as well
             ) -> list[tuple[Path, dict, str|None]]:
-    "(notebook, parameters, reason to skip it or None) in order; every parameter problem (`checked_parameters`) shows up here, before anything runs."
+    "(notebook, parameters, reason to skip it or None) in order; every parameter problem (`checked_parameters`) and absent checkpoint (`real_run`) shows up here, before anything runs."
     import papermill as pm
     nbs = find_notebooks(notebooks or ["all"], nbs_dir)
     every = sorted(Path(nbs_dir or repo_root()/"nbs").glob("*.ipynb")) + nbs
@@ -539,7 +657,7 @@ def plan_run(notebooks:list[str]|None=None, # names or paths; None or ["all"] fo
             # a notebook that cannot hear `rehearse` would run its real work uncapped: hours on a CPU
             if "rehearse" not in pm.inspect_notebook(str(nb)): skip = "its parameters cell declares no `rehearse`, so it cannot cap its work"
         plan.append((nb, params, skip))
-    return plan
+    return plan if rehearse else real_run(plan)
 
 # %% ../nbs/09_run.ipynb #b2a6e191
 def _placeholder(nb:Path, params:dict, status:str, why:str="") -> dict:
@@ -600,7 +718,8 @@ def execute(plan:list[tuple], # (notebook, parameters, reason to skip or None), 
     "Run the plan in a new run folder, writing `index.md` and `index.json` before and after every notebook; returns the index."
     # the code and software are read before the notebooks run: that is what they ran with
     provenance = dict(command=command or "sam2nb.run from Python", kernel=kernel, started=datetime.now().isoformat(timespec="seconds"),
-                      code=code_state(), stand_in_seed=stand_in_seed, **environment())
+                      code=code_state(), stand_in_seed=stand_in_seed,
+                      fixtures_env=os.environ.get("SAM2NB_FIXTURES"), **environment())
     out_dir = new_run_dir(out, run_id)
     for nb, _, skip in plan:
         if skip: print(f"skipping {nb.name}: {skip}", flush=True)
@@ -750,6 +869,7 @@ def _software_changes(po:dict, pn:dict, # the provenance then and now
     for k in sorted(po["versions"].keys() | pn["versions"].keys()):
         if po["versions"].get(k) != pn["versions"].get(k): out.append(f"{k}: {po['versions'].get(k)} then, {pn['versions'].get(k)} now")
     if po["device"] != pn["device"]: out.append(f"device: {po['device']} then, {pn['device']} now")
+    if po.get("fixtures_env") != pn.get("fixtures_env"): out.append(f"SAM2NB_FIXTURES: {po.get('fixtures_env')} then, {pn.get('fixtures_env')} now")
     if po.get("stand_in_seed") != pn.get("stand_in_seed"): out.append(f"stand-in seed: {po.get('stand_in_seed')} then, {pn.get('stand_in_seed')} now")
     return out
 
@@ -764,11 +884,24 @@ def _checkpoint_inputs(recs:list[dict], # the run's checkpoint records
                 f"{c['origin']}, sha256 {c['sha256'][:16]}" if c.get("sha256") else f"{c['origin']}, seed {c.get('seed')} at {c.get('image_size')} px")
     return {k: sorted(v) for k, v in found.items()}
 
+# %% ../nbs/09_run.ipynb #60fedb0c
+def _made_up_changes(nb:str, po:dict, pn:dict, # a notebook; the provenance then and now
+                    ) -> list[str]:
+    "Fixtures `nb` found then and not now (or in another folder), synthetic data made with another generator or parameters, one line each."
+    def fixtures(p): return {f["part"]: (f["found"], f["root"]) for f in p.get("fixtures", []) if f["notebook"] == nb}
+    def state(f): return "not looked for" if f is None else f"{'found' if f[0] else 'absent'} in {f[1]}"
+    out, a, b = [], fixtures(po), fixtures(pn)
+    out += [f"{nb}: fixtures {part or '(root)'} {state(a.get(part))} then, {state(b.get(part))} now" for part in sorted(a.keys() | b.keys()) if a.get(part) != b.get(part)]
+    def synthetic(p): return {_synthetic_name(s) for s in p.get("synthetic", []) if s["notebook"] == nb}
+    a, b = synthetic(po), synthetic(pn)
+    out += [f"{nb}: synthetic data {s} then, not now" for s in sorted(a - b)] + [f"{nb}: synthetic data {s} now, not then" for s in sorted(b - a)]
+    return out
+
 # %% ../nbs/09_run.ipynb #dd561dbb
 def compare_provenance(original:dict, # the index of the run being reproduced
                        again:dict,    # the index of the new run
                       ) -> list[str]:
-    "Every difference of code, software, device, checkpoints, datasets, seeds and parameters, one line each."
+    "Every difference of code, software, device, checkpoints, data (datasets, fixtures, synthetic), seeds and parameters, one line each."
     po, pn = original["provenance"], again["provenance"]
     out = _software_changes(po, pn)
     now = {r["notebook"]: r for r in again["notebooks"]}
@@ -783,7 +916,7 @@ def compare_provenance(original:dict, # the index of the run being reproduced
                            f"{'; '.join(b.get(key, ['not used']))} now")
         seeds = lambda recs: sorted({s["seed"] for s in recs if s["notebook"] == nb})
         if seeds(po["seeds"]) != seeds(pn["seeds"]): out.append(f"{nb}: seeds {seeds(po['seeds'])} then, {seeds(pn['seeds'])} now")
-    for r in original["notebooks"]: out += _dataset_changes(r["notebook"], po["datasets"], pn["datasets"])
+    for r in original["notebooks"]: out += _dataset_changes(r["notebook"], po["datasets"], pn["datasets"]) + _made_up_changes(r["notebook"], po, pn)
     return out
 
 # %% ../nbs/09_run.ipynb #a1b18d7e
@@ -812,7 +945,8 @@ def reproduce(run_dir:str|Path,      # the folder of the run to repeat (holds it
     "Re-run a run's notebooks with the same parameters, then compare provenance and headline numbers; returns the new index."
     run_dir = Path(run_dir)
     original = read_index(run_dir)
-    again = execute(_plan_from(original), out or run_dir.parent, run_id, kernel or original["provenance"].get("kernel", "python3"), timeout,
+    plan = _plan_from(original) if original.get("rehearse") else real_run(_plan_from(original))   # its checkpoints, fetched again if need be
+    again = execute(plan, out or run_dir.parent, run_id, kernel or original["provenance"].get("kernel", "python3"), timeout,
                     command, original.get("rehearse", False), original.get("parameters"), original["provenance"].get("stand_in_seed"))
     rows = compare_numbers(original, again)
     again["reproduction"] = dict(of=str(run_dir.resolve()), warnings=compare_provenance(original, again), numbers=rows,
@@ -1008,6 +1142,8 @@ def main(argv=None):
         params = parse_parameters(args.parameter, args.parameters_file, args.smoke)
         grid = parse_grid(args.grid, params.pop("grid", None))
         if grid:
+            if not args.rehearse and set(CHECKPOINT_PARAMETERS) & (set(grid) | set(params)):   # every combination's checkpoints, before the first runs
+                for combo in combinations(grid): plan_run(args.notebooks or ["all"], {**params, **combo})
             extra = (["--rehearse"] if args.rehearse else []) + (["--stand-in-seed", str(args.stand_in_seed)] if args.stand_in_seed is not None else [])
             study = run_study(find_notebooks(args.notebooks or ["all"]), grid, params, args.out or "reports", args.run_id,
                               args.jobs or 1, devices, args.kernel or "python3", args.timeout, extra_args=extra)
