@@ -44,6 +44,9 @@ class MemoryPolicy:
     def memory_bank(self, ctx:StepContext, output_dict:dict) -> dict:
         "The memory bank a tracked frame reads (SAM 2: all of it, through its own window)."
         return output_dict
+    def pointer_bank(self, ctx:StepContext, output_dict:dict) -> dict|None:
+        "The bank a tracked frame's object pointers are read from (None: the memory bank's, as in SAM 2)."
+        return None
     def after_memory(self, ctx:StepContext, pix_feat:torch.Tensor) -> torch.Tensor:
         "A tracked frame's features (N,C,h,w) after memory attention, before the heads."
         return pix_feat
@@ -91,6 +94,19 @@ class _PolicyChoice:
         self.ctx.decoder_ious = ious   # the step reports these, not the lifted ones
         lift = (ious.max(-1, keepdim=True).values - ious + 1).detach()
         return masks, ious + lift * F.one_hot(choice.to(ious.device), ious.shape[1]), tokens, obj
+
+# %% ../nbs/02a_tracker.ipynb #d4a1c0de
+class _PointerTokens:
+    "SAM 2's memory attention with the object-pointer tokens of another bank: the first call keeps them, the second attends."
+    def __init__(self, attention): self.attention, self.kept = attention, None
+    def __call__(self, curr, curr_pos, memory, memory_pos, num_obj_ptr_tokens=0):
+        m = len(memory) - num_obj_ptr_tokens   # SAM 2 puts the pointer tokens last
+        if self.kept is None:   # the pointer bank's pass: SAM 2 built its tokens; no attention is run
+            self.kept = memory[m:], memory_pos[m:], num_obj_ptr_tokens
+            return curr[0]
+        ptrs, ptrs_pos, n = self.kept
+        return self.attention(curr=curr, curr_pos=curr_pos, memory=torch.cat([memory[:m], ptrs]),
+                              memory_pos=torch.cat([memory_pos[:m], ptrs_pos]), num_obj_ptr_tokens=n)
 
 # %% ../nbs/02a_tracker.ipynb #225cd736
 class Tracker(SAM2Base):
@@ -193,17 +209,26 @@ def _prepare_memory_conditioned_features(self:Tracker, frame_idx, is_init_cond_f
                                          track_in_reverse=False):
     "SAM 2's memory attention over the bank the policy selects, in the compute dtype, then the policy's fusion."
     ctx = self._frame
-    tracked = ctx is not None and not ctx.prompted
+    tracked, pointers = ctx is not None and not ctx.prompted, None
     if tracked:
-        output_dict = self.policy.memory_bank(ctx, output_dict)
         (h, w), x = feat_sizes[-1], current_vision_feats[-1]
         ctx.backbone = x.permute(1, 2, 0).reshape(x.shape[1], x.shape[2], h, w)
+        output_dict, pointers = self.policy.memory_bank(ctx, output_dict), self.policy.pointer_bank(ctx, output_dict)
     dtype = current_vision_feats[-1].dtype
-    bank = {k: _ComputeDtypeMemory(v, dtype) for k, v in output_dict.items()}
-    pix = super(Tracker, self)._prepare_memory_conditioned_features(
-        frame_idx, is_init_cond_frame, current_vision_feats, current_vision_pos_embeds, feat_sizes, bank, num_frames,
-        track_in_reverse)
+    attend = lambda bank: super(Tracker, self)._prepare_memory_conditioned_features(
+        frame_idx, is_init_cond_frame, current_vision_feats, current_vision_pos_embeds, feat_sizes,
+        {k: _ComputeDtypeMemory(v, dtype) for k, v in bank.items()}, num_frames, track_in_reverse)
+    if pointers is None: pix = attend(output_dict)
+    else:   # SAM 2 builds the pointer tokens from one bank, then the memory tokens from the other and attends
+        self.__dict__["_pointers"] = _PointerTokens(self._modules["memory_attention"])
+        try: attend(pointers); pix = attend(output_dict)
+        finally: self.__dict__.pop("_pointers")
     return self.policy.after_memory(ctx, pix) if tracked else pix
+
+@patch(as_prop=True)
+def memory_attention(self:Tracker):
+    "SAM 2's memory attention; while a policy's pointer bank is read, with that bank's object pointers."
+    return self.__dict__.get("_pointers") or self._modules["memory_attention"]
 
 @patch
 def _encode_new_memory(self:Tracker, current_vision_feats, feat_sizes, pred_masks_high_res, object_score_logits,
