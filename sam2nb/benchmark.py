@@ -16,6 +16,7 @@ from .core import atomic_path, load_model, peak_memory
 from .data import list_videos
 from .vos import infer_vos, score_vos
 from .uamp import SamuraiPolicy
+from .policies import DAM4SAMPolicy
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'POLICIES', 'names_of', 'shard', 'run_share', 'benchmark_tables', 'main']
@@ -27,7 +28,7 @@ PROTOCOLS = {   # the script's flags, the scorer, and the masks folder of each b
     "ytvos": dict(flags=dict(later_objects=True), scorer="sav", masks="Annotations"),
     "lvos": dict(flags=dict(later_objects=True), scorer="sav", masks="Annotations"),
     "sav": dict(flags=dict(per_object=True), scorer="sav", masks="PerObject")}
-POLICIES = {"sam2": lambda: None, "samurai": SamuraiPolicy}   # name -> a new policy (None: SAM 2's own memory)
+POLICIES = {"sam2": lambda: None, "samurai": SamuraiPolicy, "dam4sam": DAM4SAMPolicy}   # name -> a new policy (None: SAM 2's own memory)
 
 def names_of(value, known:dict|None=None, what:str="name") -> list[str]:
     "A comma-separated string (or a list) of names, each checked against `known`."
