@@ -19,7 +19,7 @@ from .uamp import SamuraiPolicy
 from .policies import DAM4SAMPolicy
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'POLICIES', 'names_of', 'shard', 'run_share', 'benchmark_tables', 'main']
+__all__ = ['PROTOCOLS', 'POLICIES', 'names_of', 'shard', 'run_share', 'benchmark_tables', 'wait_for_shares', 'main']
 
 # %% ../nbs/14_benchmark.ipynb #995aa195
 PROTOCOLS = {   # the script's flags, the scorer, and the masks folder of each benchmark
@@ -99,23 +99,31 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/14_benchmark.ipynb #17fe201f
+def _launched() -> tuple|None:
+    "(process index, number of processes) from `torchrun` / `accelerate launch` (RANK, WORLD_SIZE), or None."
+    return (int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])) if "RANK" in os.environ and "WORLD_SIZE" in os.environ else None
+
+def wait_for_shares(out, methods:list, count:int, since:float, poll:float=2.0):
+    "Block until each of `count` processes wrote its timing file for every method, after `since` (a file of an earlier run does not count)."
+    want = [Path(out)/m/f".timing-{i}.json" for m in methods for i in range(count)]
+    while missing := [p for p in want if not p.exists() or p.stat().st_mtime < since]:
+        print(f"waiting for {len(missing)} shares, e.g. {missing[0]}", flush=True); time.sleep(poll)
+
 def main(argv=None) -> int:
-    "`python -m sam2nb.benchmark`: this process's share of the videos, then (first process, or `--tables-only`) the tables."
-    args = _parser().parse_args(argv)
-    launched = args.process_index is None and "LOCAL_RANK" in os.environ   # accelerate launch / torchrun
-    if launched: from accelerate import PartialState   # optional: only a launched run needs it
-    state = PartialState() if launched else None
-    index, count = (state.process_index, state.num_processes) if state else (args.process_index or 0, args.num_processes or 1)
+    "`python -m sam2nb.benchmark`: this process's share of the videos; the first process then makes the tables from every share."
+    args, start = _parser().parse_args(argv), time.time()
+    index, count = _launched() or (args.process_index or 0, args.num_processes or 1)
+    device = f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if torch.cuda.is_available() else None   # one GPU per process
     policies, root, out = names_of(args.policy or ["sam2"], POLICIES, "policy"), Path(args.root), Path(args.out)
     methods = [f"{Path(c).name.removesuffix('.pt')} + {p}" for c in args.checkpoint for p in policies]
     if not args.tables_only:
         videos = shard(list_videos(root, args.split), index, count)
         for c in args.checkpoint:
-            model = load_model(c, config=args.config, image_size=args.image_size, device=state.device if state else None)
+            model = load_model(c, config=args.config, image_size=args.image_size, device=device)
             for p in policies:
                 run_share(model, f"{Path(c).name.removesuffix('.pt')} + {p}", root, out, videos, args.protocol, POLICIES[p](), index, progress=index == 0)
-    if state: state.wait_for_everyone()
-    if args.tables_only or (index == 0 and (state or count == 1)):
+    if index == 0 or args.tables_only:
+        if not args.tables_only: wait_for_shares(out, methods, count, start)   # the other processes' videos, in the shared folder
         per_video, overall = benchmark_tables(root, out, methods, args.protocol)
         for name, t in (("per_video.csv", per_video), ("overall.csv", overall)):
             with atomic_path(out/name) as tmp: t.to_csv(tmp, index=name == "overall.csv")
