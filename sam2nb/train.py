@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #2a406fb6
 from __future__ import annotations
-import contextlib, csv, dataclasses, fnmatch, hashlib, math, os, random, re, shutil, time, warnings, zipfile
+import contextlib, csv, dataclasses, fnmatch, hashlib, importlib.util, json, math, os, random, re, shutil, subprocess, sys, time, warnings, zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,26 +14,31 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
+import torch.utils.checkpoint
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .core import (autocast, atomic_path, check_state_dict, CheckpointError, get_device, load_checkpoint_file,
-                         weights_label)
+from .core import (autocast, atomic_path, build_model, check_state_dict, CheckpointError, get_device,
+                         load_checkpoint_file, peak_memory, resolve_config, weights_label)
 from .data import normalize, collate, check_video_name, ClipSampler, EpochItems, mix_seed
 from .losses import loss_weights, sam2_loss
 from .metrics import db_eval_jf
 from .prompts import PromptConfig, as_prompt_config, clip_plan, correction_points, frame_prompt
+from .testing import PeakMemory, toy_batch
 from .tracker import MemoryPolicy, Tracker
 
 # %% auto #0
-__all__ = ['PARTS', 'EVENTS', 'encoder_frozen', 'encode_images', 'EmptyClipError', 'renew_inference_tensors', 'forward_clip',
-           'freeze', 'unfreeze', 'count_trainable', 'layer_scale', 'param_groups', 'WarmupCosine', 'weights_summary',
-           'encoder_fingerprint', 'cache_source', 'default_cache_bytes', 'default_disk_bytes', 'FeatureCache',
-           'feature_bytes', 'cache_fits', 'scored_frames', 'evaluate_clips', 'TrainConfig', 'Callback', 'clip_loss_fn',
+__all__ = ['PARTS', 'OPTIMIZERS', 'EVENTS', 'VIDEO_LORA_TARGETS', 'TRAIN_MODES', 'PROBE_PROMPTS', 'encoder_frozen',
+           'encode_images', 'gradients_flow', 'checkpointed_modules', 'activation_checkpointing', 'EmptyClipError',
+           'renew_inference_tensors', 'forward_clip', 'freeze', 'unfreeze', 'count_trainable', 'layer_scale',
+           'param_groups', 'WarmupCosine', 'weights_summary', 'encoder_fingerprint', 'cache_source',
+           'default_cache_bytes', 'default_disk_bytes', 'FeatureCache', 'feature_bytes', 'cache_fits', 'scored_frames',
+           'evaluate_clips', 'make_optimizer', 'parse_bytes', 'TrainConfig', 'Callback', 'clip_loss_fn',
            'check_precision', 'rng_state', 'set_rng_state', 'NonFiniteLossError', 'NonFiniteWeightsError', 'Trainer',
            'nonfinite_tensors', 'write_checkpoint', 'check_archive', 'check_frozen', 'Validation', 'SaveBest',
            'Checkpointer', 'CSVLogger', 'TensorBoardLogger', 'WandbLogger', 'ProgressBar', 'plot_history', 'SaveCurves',
-           'default_callbacks', 'fit']
+           'default_callbacks', 'fit', 'video_lora_targets', 'set_train_mode', 'memory_probe', 'measure_memory',
+           'fit_memory', 'plan_memory', 'plot_memory_plan']
 
 # %% ../nbs/06_train.ipynb #60aee9fa
 def encoder_frozen(model) -> bool:
@@ -56,6 +61,46 @@ def _decoder_convs(model, fpn:list) -> list:
         fpn[0] = model.sam_mask_decoder.conv_s0(fpn[0])
         fpn[1] = model.sam_mask_decoder.conv_s1(fpn[1])
     return fpn
+
+# %% ../nbs/06_train.ipynb #55c55d5a
+def _tensors(xs):
+    for x in xs:
+        if isinstance(x, (list, tuple)): yield from _tensors(x)
+        elif isinstance(x, dict): yield from _tensors(list(x.values()))
+        elif torch.is_tensor(x): yield x
+
+def gradients_flow(module:torch.nn.Module, # the module called
+                   args:tuple, kwargs:dict, # the call's arguments
+                  ) -> bool:
+    "Whether gradients flow through this call of `module`: grad mode on, and a trained parameter or an input that needs a gradient."
+    if not torch.is_grad_enabled(): return False
+    return any(p.requires_grad for p in module.parameters()) or any(x.requires_grad for x in _tensors([*args, *kwargs.values()]))
+
+def _recomputed(module, forward):
+    "`forward` of `module`, its activations recomputed in the backward pass whenever gradients flow through the call."
+    def call(*args, **kwargs):
+        if not gradients_flow(module, args, kwargs): return forward(*args, **kwargs)
+        # non-reentrant: any output structure and keyword arguments; preserve_rng_state replays the dropout masks
+        return torch.utils.checkpoint.checkpoint(forward, *args, use_reentrant=False, preserve_rng_state=True, **kwargs)
+    return call
+
+def checkpointed_modules(model) -> list:
+    "What `activation_checkpointing` recomputes: memory attention, memory encoder, mask decoder and each Hiera block."
+    return [model.memory_attention, model.memory_encoder, model.sam_mask_decoder, *model.image_encoder.trunk.blocks]
+
+@contextlib.contextmanager
+def activation_checkpointing(model,        # a `SAM2Base`
+                             on:bool=True, # False: a no-op (the plain forward)
+                            ):
+    "Within the block, each call of `checkpointed_modules(model)` through which gradients flow keeps only its inputs and is recomputed in the backward pass."
+    mods = checkpointed_modules(model) if on else []
+    before = [m.__dict__.get("forward") for m in mods]   # an instance attribute shadows the class's forward
+    for m in mods: m.forward = _recomputed(m, m.forward)
+    try: yield mods
+    finally:
+        for m, f in zip(mods, before):
+            if f is None: del m.forward
+            else: m.forward = f
 
 # %% ../nbs/06_train.ipynb #d89d25ac
 class EmptyClipError(ValueError):
@@ -109,6 +154,7 @@ def forward_clip(model,                   # a `SAM2Base` (train or eval mode)
                  generator:torch.Generator|None=None, # source of every random choice (prompts, frames, clicks)
                  features:dict|None=None, # precomputed raw encoder outputs for the batch (see `FeatureCache`), else computed here
                  policy:MemoryPolicy|None=None, # what the tracking method changes (`sam2nb.tracker.MemoryPolicy`; None: SAM 2)
+                 checkpointing:bool=True, # recompute activations in the backward pass (`activation_checkpointing`): same gradients, less memory
                 ) -> dict:
     """Run SAM 2's tracker over a batch of clips with gradients, as the official trainer's `forward_tracking`.
     Returns a dict: `frames` in time order (per frame: `steps` list of {masks (N,M,S,S) logits, ious (N,M),
@@ -133,21 +179,22 @@ def forward_clip(model,                   # a `SAM2Base` (train or eval mode)
     cond, correct = plan["cond_frames"], plan["correct_frames"]
     if torch.is_grad_enabled(): _check_learnable(model, plan, T)
     tracker, bank, frames = Tracker.from_model(model, policy), {"cond_frame_outputs": {}, "non_cond_frame_outputs": {}}, {}
-    for t in plan["order"]:  # the conditioning frames first, so that every other frame sees their memory
-        feats, pos, sizes = _clip_features(model, images, features, t, b_of)
-        gt, kind = targets[t], plan["prompt_kinds"].get(t)
-        point_inputs, mask_inputs = frame_prompt(kind, gt, prompts, g) if kind else (None, None)
-        out = tracker.track_step(t, t in cond, feats, pos, sizes, point_inputs, mask_inputs, bank, T,
-                                 corrections=prompts.num_correction if t in correct else 0,
-                                 click_fn=lambda high: correction_points(gt, high[:, 0] > 0, g, prompts.prob_from_gt))
-        # a frame with correction clicks joins the conditioning memory (add_all_frames_to_correct_as_cond)
-        bank["cond_frame_outputs" if (t in cond or t in correct) else "non_cond_frame_outputs"][t] = out
-        echo = mask_inputs is not None and model.use_mask_input_as_output_without_sam   # the output is the prompt itself
-        steps = [dict(masks=h[1], ious=h[2], object_score_logits=h[6], supervise=not (echo and k == 0))
-                 for k, h in enumerate(out["steps"])]
-        frames[t] = dict(t=t, steps=steps, masks=out["pred_masks_high_res"], low_res_masks=out["pred_masks"],
-                         obj_ptr=out["obj_ptr"], object_score_logits=out["object_score_logits"],
-                         point_inputs=out["point_inputs"], is_cond=t in cond, policy=out["policy"])
+    with activation_checkpointing(model, checkpointing):
+        for t in plan["order"]:  # the conditioning frames first, so that every other frame sees their memory
+            feats, pos, sizes = _clip_features(model, images, features, t, b_of)
+            gt, kind = targets[t], plan["prompt_kinds"].get(t)
+            point_inputs, mask_inputs = frame_prompt(kind, gt, prompts, g) if kind else (None, None)
+            out = tracker.track_step(t, t in cond, feats, pos, sizes, point_inputs, mask_inputs, bank, T,
+                                     corrections=prompts.num_correction if t in correct else 0,
+                                     click_fn=lambda high: correction_points(gt, high[:, 0] > 0, g, prompts.prob_from_gt))
+            # a frame with correction clicks joins the conditioning memory (add_all_frames_to_correct_as_cond)
+            bank["cond_frame_outputs" if (t in cond or t in correct) else "non_cond_frame_outputs"][t] = out
+            echo = mask_inputs is not None and model.use_mask_input_as_output_without_sam   # the output is the prompt itself
+            steps = [dict(masks=h[1], ious=h[2], object_score_logits=h[6], supervise=not (echo and k == 0))
+                     for k, h in enumerate(out["steps"])]
+            frames[t] = dict(t=t, steps=steps, masks=out["pred_masks_high_res"], low_res_masks=out["pred_masks"],
+                             obj_ptr=out["obj_ptr"], object_score_logits=out["object_score_logits"],
+                             point_inputs=out["point_inputs"], is_cond=t in cond, policy=out["policy"])
     return dict(frames=[frames[t] for t in range(T)], targets=targets, obj_index=obj_index, cond_frames=cond,
                 correct_frames=correct, kind=plan["kind"], prompt_kinds=plan["prompt_kinds"], order=plan["order"],
                 num_objects=targets.shape[1])
@@ -512,6 +559,33 @@ def evaluate_clips(model,                 # a `SAM2Base`
     J, Fm = float(np.mean(Js)), float(np.mean(Fs))
     return dict(J=J, F=Fm, JF=(J + Fm) / 2, objects=len(Js))
 
+# %% ../nbs/06_train.ipynb #9f6b25cf
+OPTIMIZERS = ("adamw", "adamw8bit")
+
+def make_optimizer(groups:list,     # parameter groups (`param_groups`, without their `name`)
+                   lr:float,        # the default learning rate
+                   kind:str="adamw", # one of `OPTIMIZERS`
+                   device="cpu",    # where the parameters live
+                  ) -> torch.optim.Optimizer:
+    "AdamW: PyTorch's (one fused kernel on CUDA, `foreach` elsewhere), or bitsandbytes' 8-bit AdamW on CUDA (a quarter of the moments' memory)."
+    device = torch.device(device)
+    if kind == "adamw8bit":   # Dettmers et al. 2022, "8-bit optimizers via block-wise quantization"
+        if device.type != "cuda": raise ValueError(f"optimizer='adamw8bit' (bitsandbytes) needs CUDA; the parameters are on {device}: use 'adamw'")
+        if importlib.util.find_spec("bitsandbytes") is None:
+            raise ImportError("optimizer='adamw8bit' needs bitsandbytes: pip install bitsandbytes (or use optimizer='adamw')")
+        import bitsandbytes   # only this choice needs it
+        return bitsandbytes.optim.AdamW8bit(groups, lr=lr)
+    if kind != "adamw": raise ValueError(f"unknown optimizer {kind!r}: use one of {OPTIMIZERS}")
+    return torch.optim.AdamW(groups, lr=lr, **({"fused": True} if device.type == "cuda" else {"foreach": True}))
+
+def parse_bytes(size:str|float, # "24GB", "24 GiB", "512MB" (decimal or binary units alike: GB = GiB), or a number of bytes
+               ) -> int:
+    "Bytes of a memory size as people write it (a GPU's \"24 GB\" is 24 GiB)."
+    if isinstance(size, (int, float)): return int(size)
+    m = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)i?B?\s*", str(size), re.I)
+    if not m: raise ValueError(f"memory size {size!r}: write it as e.g. '24GB', '80 GiB' or '512MB'")
+    return int(float(m[1]) * 1024 ** "BKMGT".index((m[2] or "B").upper()))
+
 # %% ../nbs/06_train.ipynb #af74af40
 @dataclass
 class TrainConfig:
@@ -542,13 +616,13 @@ class TrainConfig:
     tensorboard:bool = True        # write TensorBoard event files under out_dir/tb
     wandb:str|None = None          # a Weights & Biases project name to log to (off by default)
     progress:bool = True           # show a tqdm bar
-    # the settings that fix the schedule and the data order: a resumed run must share them
-    RESUME_KEYS:ClassVar[tuple] = ("steps", "batch_size", "accum", "seed", "processes", "lr", "vision_lr", "warmup", "final_lr")
+    checkpointing:bool = True      # recompute activations in the backward pass (`activation_checkpointing`): less memory, same gradients
+    optimizer:str = "adamw"        # "adamw" (fused on CUDA, foreach elsewhere) or "adamw8bit" (bitsandbytes, CUDA only)
+    RESUME_KEYS:ClassVar[tuple] = ("steps", "batch_size", "accum", "seed", "processes", "lr", "vision_lr", "warmup", "final_lr") # what fixes the schedule and the data order: a resumed run shares them
 
     def __post_init__(self):
         if self.steps is None and self.epochs is None: raise ValueError("give steps= or epochs=")
-        if self.save_weights not in ("all", "trainable"):
-            raise ValueError(f"save_weights={self.save_weights!r}: use 'all' (official format) or 'trainable'")
+        if self.save_weights not in ("all", "trainable"): raise ValueError(f"save_weights={self.save_weights!r}: use 'all' (official format) or 'trainable'")
         if int(self.max_nonfinite_steps) < 1: raise ValueError(f"max_nonfinite_steps must be >= 1, got {self.max_nonfinite_steps}")
         if not callable(self.loss): loss_weights(self.loss)  # an unknown preset fails now, not at the first step
         as_prompt_config(self.prompts); as_prompt_config(self.val_prompts)
@@ -562,7 +636,8 @@ def record(self:TrainConfig, total:int, # optimiser steps of the run (`steps`, o
     return dict(steps=total, batch_size=self.batch_size, accum=self.accum, lr=self.lr, vision_lr=self.vision_lr,
                 weight_decay=self.weight_decay, layer_decay=self.layer_decay, no_decay=self.no_decay, warmup=self.warmup,
                 final_lr=self.final_lr, grad_clip=self.grad_clip, seed=self.seed, processes=processes,
-                loss=self.loss if isinstance(self.loss, str) else "custom")
+                loss=self.loss if isinstance(self.loss, str) else "custom", optimizer=self.optimizer,
+                checkpointing=self.checkpointing)
 
 @patch
 def check_resume(self:TrainConfig, saved:dict, # the `trainer` entry of the checkpoint
@@ -592,10 +667,10 @@ class Callback:
 # %% ../nbs/06_train.ipynb #cb19fae4
 class _ClipModule(torch.nn.Module):
     "forward_clip + loss as a module, so that DDP sees a forward call (its gradient hooks need one)."
-    def __init__(self, sam, loss_fn, policy=None):
-        super().__init__(); self.sam, self.loss_fn, self.policy = sam, loss_fn, policy
+    def __init__(self, sam, loss_fn, policy=None, checkpointing=True):
+        super().__init__(); self.sam, self.loss_fn, self.policy, self.checkpointing = sam, loss_fn, policy, checkpointing
     def forward(self, batch, prompts, generator, features=None):
-        out = forward_clip(self.sam, batch, prompts, generator, features, self.policy)
+        out = forward_clip(self.sam, batch, prompts, generator, features, self.policy, self.checkpointing)
         return self.loss_fn(out, batch)
 
 def clip_loss_fn(loss:str|dict|Callable, # a `LOSS_PRESETS` name, a dict of weights, or callable(out, batch) -> dict with "loss"
@@ -752,13 +827,13 @@ def _make_cache(self:Trainer, cache):
 # %% ../nbs/06_train.ipynb #9056498d
 @patch
 def _make_optimizer(self:Trainer):
-    "AdamW over `param_groups`, the warm-up + cosine schedule, and the module DDP wraps."
+    "AdamW (`make_optimizer`) over `param_groups`, the warm-up + cosine schedule, and the module DDP wraps."
     c = self.cfg
     self.groups = param_groups(self.sam, c.lr, c.vision_lr, c.weight_decay, c.layer_decay, c.no_decay)
-    self.optimizer = torch.optim.AdamW([{k: v for k, v in g.items() if k != "name"} for g in self.groups], lr=c.lr)
+    self.optimizer = make_optimizer([{k: v for k, v in g.items() if k != "name"} for g in self.groups], c.lr, c.optimizer, self.device)
     n_warm = int(c.warmup * self.total) if c.warmup < 1 else int(c.warmup)
     self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, WarmupCosine(self.total, n_warm, c.final_lr))
-    self.module = self.acc.prepare(_ClipModule(self.sam, self.loss_fn, self.policy))
+    self.module = self.acc.prepare(_ClipModule(self.sam, self.loss_fn, self.policy, c.checkpointing))
 
 # %% ../nbs/06_train.ipynb #98fa4688
 @patch
@@ -1136,3 +1211,153 @@ def default_callbacks(cfg:TrainConfig) -> list[Callback]:
 def fit(model, train_data, val_data=None, resume:bool|str=False, **kwargs) -> Trainer:
     "Build a `Trainer` (same arguments) and run it; returns the trainer (history, best, checkpoints)."
     return Trainer(model, train_data, val_data, **kwargs).fit(resume=resume)
+
+# %% ../nbs/06_train.ipynb #2f486057
+VIDEO_LORA_TARGETS = {   # the nn.Linear layers of each part that LoRA adapts (regular expressions over module names)
+    "memory_attention": [r"memory_attention\.layers\.\d+\.(self_attn|cross_attn_image)\.(q_proj|k_proj|v_proj|out_proj)",
+                         r"memory_attention\.layers\.\d+\.linear[12]"],
+    "memory_encoder": [r"memory_encoder\.fuser\.layers\.\d+\.pwconv[12]"],
+    "sam_mask_decoder": [r"sam_mask_decoder\.transformer\..*\.(q_proj|k_proj|v_proj|out_proj)",
+                         r"sam_mask_decoder\.transformer\.layers\.\d+\.mlp\.layers\.\d+"],
+    "image_encoder": [r"image_encoder\.trunk\.blocks\.\d+\.attn\.(qkv|proj)", r"image_encoder\.trunk\.blocks\.\d+\.mlp\.layers\.\d+"]}
+
+def video_lora_targets(parts:tuple=("memory_attention", "memory_encoder", "sam_mask_decoder"), # keys of `VIDEO_LORA_TARGETS`
+                      ) -> list[str]:
+    "The `targets` of `sam2nb.matting.add_lora` that adapt these parts for video fine-tuning."
+    bad = [p for p in parts if p not in VIDEO_LORA_TARGETS]
+    if bad: raise ValueError(f"no LoRA targets for {bad}: use parts of {list(VIDEO_LORA_TARGETS)}")
+    return [t for p in parts for t in VIDEO_LORA_TARGETS[p]]
+
+TRAIN_MODES = {   # mode -> (parts trained in full, parts adapted by LoRA)
+    "full": (("*",), ()), "frozen_encoder": (tuple(p for p in PARTS if p != "image_encoder"), ()),
+    "memory_decoder": (("memory_attention", "sam_mask_decoder"), ()),
+    "lora": ((), ("memory_attention", "memory_encoder", "sam_mask_decoder")),
+    "memory_decoder+lora_encoder": (("memory_attention", "sam_mask_decoder"), ("image_encoder",))}
+
+def set_train_mode(model,                # a `SAM2Base` (without adapters)
+                   mode:str,             # a key of `TRAIN_MODES`
+                   lora:Callable|None=None, # for the LoRA modes: `sam2nb.matting.add_lora` (or a partial of it, e.g. with r=)
+                  ):
+    "Make exactly what `mode` trains require a gradient (adding LoRA adapters where it says); returns the model."
+    if mode not in TRAIN_MODES: raise ValueError(f"unknown training mode {mode!r}: use one of {list(TRAIN_MODES)}")
+    trained, adapted = TRAIN_MODES[mode]
+    if adapted:
+        if lora is None: raise ValueError(f"mode {mode!r} adds LoRA adapters: pass lora=sam2nb.matting.add_lora")
+        lora(model, video_lora_targets(adapted))   # freezes everything but the adapters
+    else: freeze(model, "*")
+    if trained: unfreeze(model, list(trained))
+    return model
+
+# %% ../nbs/06_train.ipynb #c418ccfa
+PROBE_PROMPTS = PromptConfig(prob_point=1., prob_box=0., num_cond_frames=(2, 2), num_correct_frames=(2, 2))  # the official mix's heaviest draw
+
+def memory_probe(checkpoint:str="sam2.1_hiera_tiny", # the architecture (official name or config), random weights
+                 image_size:int=1024, frames:int=8, objects:int=3, # the clip
+                 mode:str="frozen_encoder",  # what trains (`TRAIN_MODES`)
+                 lora_rank:int=8,            # rank of the LoRA modes' adapters
+                 precision:str="bf16",       # "bf16" (autocast, on CUDA) or "fp32"
+                 checkpointing:bool=True,    # `activation_checkpointing`
+                 optimizer:str="adamw",      # `OPTIMIZERS`
+                 steps:int=1,                # optimiser steps measured (after the optimiser's state exists)
+                 device:str="cpu",           # where it runs
+                 gpu_limit_gib:float|None=None, # on CUDA: cap the allocator at this (`set_per_process_memory_fraction`)
+                 lora:Callable|None=None,    # `sam2nb.matting.add_lora` for the LoRA modes
+                 prompts:str|None=None,      # the clip's prompts: None for `PROBE_PROMPTS`, or "point", "box", "mask"
+                ) -> dict:
+    "Peak memory during the steps (GiB; the process's RSS on a CPU, the CUDA allocator's peak on a GPU) and seconds per step of training steps; run it in a fresh process (`measure_memory`)."
+    dev, prompts = torch.device(device), PROBE_PROMPTS if prompts is None else as_prompt_config(prompts)
+    if gpu_limit_gib and dev.type == "cuda":
+        torch.cuda.set_per_process_memory_fraction(min(gpu_limit_gib * 2**30 / torch.cuda.get_device_properties(dev).total_memory, 1.))
+    model = build_model(resolve_config(checkpoint), image_size=image_size, device=dev, mode="train", seed=0)
+    set_train_mode(model, mode, None if lora is None else lambda m, targets: lora(m, targets, r=lora_rank))
+    opt = make_optimizer([{k: v for k, v in g.items() if k != "name"} for g in param_groups(model, 1e-5, None)], 1e-5, optimizer, dev)
+    for p in (p for g in opt.param_groups for p in g["params"]): p.grad = torch.zeros_like(p)
+    opt.step(); opt.zero_grad(set_to_none=True)   # the optimiser's state exists from here on, as in every step after the first
+    clip = toy_batch(B=1, T=frames, O=max(objects, 2), S=image_size)
+    clip = dict(clip, masks=clip["masks"][:, :, :objects], obj_valid=clip["obj_valid"][:, :objects])
+    oom = False
+    with PeakMemory(dev, exact=True) as pm:   # the steps only: building the model has its own, passing peak
+        try:
+            for step in range(steps):
+                torch.manual_seed(step)
+                with autocast(dev, precision == "bf16"):
+                    loss = sam2_loss(forward_clip(model, clip, prompts, torch.Generator().manual_seed(step), checkpointing=checkpointing))["loss"]
+                loss.backward(); del loss
+                opt.step(); opt.zero_grad(set_to_none=True)
+        except torch.cuda.OutOfMemoryError: oom = True   # over `gpu_limit_gib`: the answer is "does not fit"
+    peak = pm.gpu_total_mb if pm.cuda else pm.ram_start_mb + pm.ram_mb   # everything the process holds at its peak
+    return dict(peak_gib=peak / 1024, s_per_step=pm.seconds / steps, oom=oom,
+                trainable=count_trainable(model), device=str(dev))
+
+# %% ../nbs/06_train.ipynb #6952b7bb
+_PROBE_CHILD = """import json, sys
+from sam2nb.train import memory_probe
+setting = json.loads(sys.argv[1])
+lora = None
+if setting["mode"] in ("lora", "memory_decoder+lora_encoder"):
+    from sam2nb.matting import add_lora   # a separate program: it may use sam2nb.matting, which imports sam2nb.train
+    lora = add_lora
+print(json.dumps(memory_probe(**setting, lora=lora)))"""
+
+def measure_memory(settings:list[dict], # keyword arguments of `memory_probe`, one dict per measurement
+                   workers:int=1,       # measurements at once (each in its own process: a process's peak never falls)
+                   timeout:float=3600,  # seconds a measurement may take
+                  ) -> list[dict]:
+    "`memory_probe` of each setting, each in a fresh Python process; the settings with its results."
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    start = lambda s: subprocess.Popen([sys.executable, "-c", _PROBE_CHILD, json.dumps(s)], stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True, env=env)
+    results, todo = [], list(settings)
+    while todo:
+        batch, todo = todo[:workers], todo[workers:]
+        for s, p in [(s, start(s)) for s in batch]:
+            out, err = p.communicate(timeout=timeout)
+            if p.returncode != 0: raise RuntimeError(f"memory probe {s} failed (exit code {p.returncode}):\n{err[-3000:]}")
+            results.append({**s, **json.loads(out.strip().splitlines()[-1])})
+    return results
+
+# %% ../nbs/06_train.ipynb #fee72bec
+def fit_memory(rows:list[dict], # `measure_memory` results at several (frames, objects) of one setting
+              ) -> np.ndarray:
+    "Coefficients (c0, c1, c2) of peak GiB = c0 + c1 T + c2 T N, least squares over the rows."
+    X = np.array([[1., r["frames"], r["frames"] * r["objects"]] for r in rows])
+    if np.linalg.matrix_rank(X) < 3: raise ValueError("fit_memory needs probes at 3 independent (frames, frames x objects): e.g. (2,1), (3,1), (2,2)")
+    return np.linalg.lstsq(X, np.array([r["peak_gib"] for r in rows]), rcond=None)[0]
+
+def plan_memory(budget:str|float="24GB",  # the memory available ("24GB", or bytes)
+                modes:tuple=("frozen_encoder",), # what trains (`TRAIN_MODES`)
+                frames:tuple=(2, 4, 8),   # clip lengths to plan for
+                objects:tuple=(1, 2, 3),  # objects per clip to plan for
+                probe:tuple=((2, 1), (3, 1), (2, 2)), # (frames, objects) measured for each mode
+                headroom:float=0.9,       # the share of `budget` an estimate may use (CUDA context, fragmentation)
+                workers:int=1,            # probes at once
+                **setting,                # the rest of `memory_probe`'s arguments (checkpoint, image_size, precision, ...)
+               ) -> pd.DataFrame:
+    "Estimated peak memory of each mode x frames x objects from probes, and whether it fits `budget`; `attrs` keeps the probes and fits."
+    cap = parse_bytes(budget) / 2**30 * headroom
+    probes = measure_memory([dict(setting, mode=m, frames=t, objects=n) for m in modes for t, n in probe], workers)
+    rows, fits = [], {}
+    for m in modes:
+        c = fits[m] = fit_memory([r for r in probes if r["mode"] == m])
+        rows += [dict(mode=m, frames=t, objects=n, estimate_gib=round(float(c @ [1, t, t * n]), 2)) for t in frames for n in objects]
+    table = pd.DataFrame(rows)
+    table["fits"] = table["estimate_gib"] <= cap
+    table.attrs.update(probes=probes, fits=fits, budget_gib=parse_bytes(budget) / 2**30, cap_gib=cap, setting=setting)
+    return table
+
+# %% ../nbs/06_train.ipynb #243bd30c
+def plot_memory_plan(table:pd.DataFrame, # a `plan_memory` result
+                     checks:list|None=None, # `measure_memory` results to show against the estimates
+                     title:str="",
+                    ):
+    "Estimated peak memory against clip frames, a line per mode and object count, with the budget, the probes and any checks."
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for (mode, n), g in table.groupby(["mode", "objects"]):
+        ax.plot(g["frames"], g["estimate_gib"], marker=".", label=f"{mode}, {n} object{'s' if n > 1 else ''}")
+    for r, style in [(r, "kx") for r in table.attrs.get("probes", [])] + [(r, "r*") for r in checks or []]:
+        ax.plot(r["frames"], r["peak_gib"], style, ms=9)
+    ax.axhline(table.attrs["budget_gib"], color="k", ls="--", lw=1, label=f"budget {table.attrs['budget_gib']:.0f} GiB")
+    ax.axhline(table.attrs["cap_gib"], color="gray", ls=":", lw=1, label="budget less headroom")
+    ax.set(xlabel="frames per clip", ylabel="peak memory (GiB)", title=title + "\n(x: probes, *: checks)")
+    ax.legend(fontsize=7); fig.tight_layout()
+    return fig
