@@ -4,9 +4,12 @@ Every model has random weights built from the official SAM 2.1 configs (no check
 speed and memory do not depend on the weights, but masks and losses are meaningless, so nothing here says anything
 about accuracy. bf16 autocast and TF32 on the GPU, as sam2 uses them.
 
-1. Video predictor frames/s at 1024 px, 100 synthetic 1024x1024 JPEG frames, one click on frame 0:
-   `sam2nb.predict.VideoPredictor` against sam2's `SAM2VideoPredictor` (plain, and `vos_optimized=True`, which
-   compiles the model with `torch.compile(mode="max-autotune")`), tiny and large.
+1. Video predictor frames/s at 1024 px, 100 synthetic 1024x1024 JPEG frames, 1 and 3 objects clicked on frame 0:
+   `sam2nb.predict.VideoPredictor` against sam2's `SAM2VideoPredictor`, and compiled: ours with `compile=True`
+   against sam2's `SAM2VideoPredictorVOS` (`vos_optimized=True`; both `torch.compile(mode="max-autotune")` of the
+   same modules), tiny and large. Each predictor runs in its own process, one after another, after a warm-up
+   video (which also compiles); end-to-end = init_state (frame loading) + clicks + every frame, steady = frames
+   after the first few. The compiled section also compares the compiled masks with the uncompiled ones.
 2. Training steps/s and peak GPU memory at 1024 px, 8-frame clips, batch 1, the official prompt recipe:
    full fine-tune, frozen image encoder + `FeatureCache`, LoRA (`sam2nb.matting.add_lora`), tiny then large.
 3. GPU memory of a 100- and a 2,000-frame video (tiny), each predictor with its default settings
@@ -23,31 +26,38 @@ from pathlib import Path
 LABEL = "random weights (official architecture)"
 MODELS = {"tiny": "sam2.1_hiera_tiny", "large": "sam2.1_hiera_large"}
 TAG = "@@gpu_bench "   # a child's result lines start with this
-IMPLS = {"ours": "sam2nb VideoPredictor", "sam2": "sam2 SAM2VideoPredictor", "sam2_vos": "sam2 vos_optimized (compiled)"}
+IMPLS = {"ours": "sam2nb VideoPredictor", "sam2": "sam2 SAM2VideoPredictor",
+         "ours_compiled": "sam2nb VideoPredictor compile=True", "sam2_vos": "sam2 SAM2VideoPredictorVOS"}
+SPEED = ("predict_tiny", "compiled_tiny", "predict_large", "compiled_large")   # one process at a time
 MODES = {"full": "full fine-tune", "frozen_cache": "frozen encoder + FeatureCache", "lora": "LoRA r=8 + FeatureCache",
          "frozen": "frozen encoder, no cache"}
 
 def settings(smoke:bool) -> dict:
     "Sizes, counts and time budgets (seconds) of a run; the sections are listed in priority order."
     if smoke:
-        return dict(smoke=True, size=256, short=12, long=24, marks=[12, 24], skip=2, clip=4, videos=2, steps=2,
-                    workers=1, total=420, min_section=10,
-                    sections=[("predict_tiny", 90), ("train_tiny", 150), ("memory_long", 90), ("predict_large", 60),
-                              ("vos_tiny", 20), ("train_large", 0)])
-    return dict(smoke=False, size=1024, short=100, long=2000, marks=[100, 500, 1000, 1500, 2000], skip=10, clip=8,
-                videos=2, steps=6, workers=4, total=455, min_section=25,
-                sections=[("predict_tiny", 75), ("train_tiny", 100), ("memory_long", 170), ("predict_large", 75),
-                          ("vos_tiny", 120), ("train_large", 150)])
+        # compiled on the CPU: dynamo's full-graph capture with the eager backend (inductor takes many minutes there)
+        return dict(smoke=True, size=256, short=6, long=12, warm=3, marks=[6, 12], skip=1, clip=4, videos=2, steps=2,
+                    workers=1, total=900, min_section=10, objects=[1, 3], compare=4,
+                    sections=[("predict_tiny", 200), ("compiled_tiny", 200), ("memory_long", 90), ("predict_large", 200),
+                              ("compiled_large", 0), ("train_tiny", 150), ("train_large", 0)])
+    return dict(smoke=False, size=1024, short=100, long=2000, warm=12, marks=[100, 500, 1000, 1500, 2000], skip=10, clip=8,
+                videos=2, steps=6, workers=4, total=590, min_section=25, objects=[1, 3], compare=20,
+                sections=[("predict_tiny", 90), ("compiled_tiny", 200), ("memory_long", 150), ("predict_large", 110),
+                          ("compiled_large", 0), ("train_tiny", 100), ("train_large", 150)])
 
 def section_specs(name:str, cfg:dict) -> list[list[dict]]:
     "The items of a section: a list of processes (run at the same time), each a list of items (run in order)."
     S, L = cfg["short"], cfg["long"]
-    if name == "predict_tiny": return [[dict(what="track", impl=i, model="tiny", frames=S) for i in ("ours", "sam2")]]
-    if name == "predict_large": return [[dict(what="track", impl=i, model="large", frames=S) for i in ("ours", "sam2")]]
-    if name == "vos_tiny": return [[dict(what="track", impl="sam2_vos", model="tiny", frames=S)]]
+    def speed(impls, model):   # each predictor in its own process, 1 and 3 objects after one warm-up each
+        return [[dict(what="track", impl=i, model=model, frames=S, objects=k) for k in cfg["objects"]] for i in impls]
+    if name == "predict_tiny": return speed(("ours", "sam2"), "tiny")
+    if name == "predict_large": return speed(("ours", "sam2"), "large")
+    if name == "compiled_tiny": return speed(("ours_compiled", "sam2_vos"), "tiny")
+    if name == "compiled_large": return speed(("ours_compiled", "sam2_vos"), "large")
     # both predictors at once, each in its own process (GPU memory is per process): the 2,000-frame runs are
     # about memory, and running them together halves the time they take
-    if name == "memory_long": return [[dict(what="track", impl=i, model="tiny", frames=L)] for i in ("ours", "sam2")]
+    if name == "memory_long": return [[dict(what="track", impl=i, model="tiny", frames=L, objects=1, warm=False)]
+                                      for i in ("ours", "sam2")]
     if name == "train_tiny": return [[dict(what="train", mode=m, model="tiny") for m in ("full", "frozen_cache", "lora", "frozen")]]
     if name == "train_large": return [[dict(what="train", mode=m, model="large") for m in ("frozen_cache", "lora", "full")]]
     raise ValueError(f"unknown section {name!r}")
@@ -108,14 +118,29 @@ def _mib(x): return None if x is None else round(x / 2**20, 1)
 
 def _r1(x): return None if x is None else round(x, 1)
 
-def make_predictor(impl:str, model:str, size:int, dev):
-    "One of the three predictors over the official architecture with seeded random weights (the same weights for all)."
+_PREDICTORS = {}   # (impl, model) -> predictor, built once per process
+
+def _smoke_compile():
+    "On the CPU smoke run: every torch.compile call (ours and sam2's) captures with the eager backend."
+    import torch
+    if getattr(torch.compile, "_smoke", False): return
+    orig = torch.compile
+    def eager(fn=None, **kw):
+        kw.pop("mode", None); kw["backend"] = "eager"
+        return orig(fn, **kw) if fn is not None else (lambda f: orig(f, **kw))
+    eager._smoke = True
+    torch.compile = eager
+
+def make_predictor(impl:str, model:str, size:int, dev, smoke:bool=False):
+    "One of the four predictors over the official architecture with seeded random weights (the same weights for all)."
     import torch
     from sam2nb.core import build_model, resolve_config, stand_in_model
     config = resolve_config(MODELS[model])
-    if impl == "ours":
+    if smoke and impl in ("ours_compiled", "sam2_vos"): _smoke_compile()
+    if impl in ("ours", "ours_compiled"):
         from sam2nb.predict import VideoPredictor
-        return VideoPredictor.from_model(stand_in_model(MODELS[model], image_size=size, device=dev, mode="eval", seed=0)), {}
+        base = stand_in_model(MODELS[model], image_size=size, device=dev, mode="eval", seed=0)
+        return VideoPredictor.from_model(base, compile=impl == "ours_compiled"), {}
     if impl == "sam2":
         return build_model(config, image_size=size, device=dev, mode="eval", video_predictor=True, seed=0), {}
     if impl == "sam2_vos":
@@ -130,55 +155,73 @@ def make_predictor(impl:str, model:str, size:int, dev):
                                               hydra_overrides_extra=[f"++model.image_size={size}"])
         return pred, dict(build_s=round(time.perf_counter() - t0, 2),
                           note="vos_optimized compiles image encoder, memory attention/encoder, prompt encoder and "
-                               "mask decoder with torch.compile(mode='max-autotune'); first pass = compilation")
+                               "mask decoder with torch.compile(mode='max-autotune'); the warm-up compiles")
     raise ValueError(impl)
 
-def track(item:dict, spec:dict, dev) -> dict:
-    "Init, one click on frame 0, propagate through the video; frames/s and GPU memory above the model's weights."
+def clicks(W:int, k:int) -> list:
+    "k click points: the disc on frame 0, then fixed points of the background."
+    cx, cy, r = disc(0, W)
+    return [(cx, cy + r / 2), (W * 0.1, W * 0.1), (W * 0.9, W * 0.85)][:k]
+
+def run_video(pred, folder:str, k:int, deadline:float, marks=(), mem=None, keep:int=0, dev=None, stop_after=None) -> dict:
+    "init_state, k clicks on frame 0, propagate: times, GPU memory at the marks, the first `keep` frames' masks."
     import numpy as np, torch
+    cuda = dev is not None and _cuda(dev)
+    t0 = time.perf_counter()
+    state = pred.init_state(folder)
+    if cuda: torch.cuda.synchronize()
+    t_init = time.perf_counter()
+    after_init = mem.gpu_now() if (mem is not None and cuda) else None
+    for o, (x, y) in enumerate(clicks(state["video_width"], k), 1):
+        pred.add_new_points_or_box(state, 0, o, points=np.array([[x, y]], np.float32), labels=np.array([1], np.int32))
+    times, mem_at, masks, stopped, pixels = [], {}, [], None, 0
+    for f, ids, logits in pred.propagate_in_video(state):
+        m = (logits > 0).cpu()   # what a caller does with every frame: the frame's one wait for the GPU
+        times.append(time.perf_counter()); pixels += int(m.sum())
+        if len(masks) < keep: masks.append(m)
+        if len(times) in marks and cuda: mem_at[len(times)] = _r1(mem.gpu_peak())
+        if time.time() > deadline:
+            stopped = f"stopped by the section's time budget after {len(times)} of {state['num_frames']} frames"; break
+        if stop_after is not None and len(times) >= stop_after: break
+    return dict(t0=t0, init_s=t_init - t0, times=times, mem_at=mem_at, masks=masks, stopped=stopped, pixels=pixels,
+                num_frames=state["num_frames"], after_init=after_init)
+
+def track(item:dict, spec:dict, dev) -> dict:
+    "A warm-up video (compiling, for the compiled predictors), then the timed one: frames/s and GPU memory above the weights."
     from sam2nb.core import autocast
     from sam2nb.testing import PeakMemory
     cfg = spec["cfg"]
-    pred, info = make_predictor(item["impl"], item["model"], cfg["size"], dev)
+    key = (item["impl"], item["model"])
+    if key not in _PREDICTORS: _PREDICTORS[key] = make_predictor(item["impl"], item["model"], cfg["size"], dev, cfg["smoke"])
+    pred, info = _PREDICTORS[key]
     if pred is None: return info
-    folder, deadline, skip = spec["frames"][str(item["frames"])], spec["deadline"], cfg["skip"]
-    marks = [m for m in cfg["marks"] if m <= item["frames"]]
-    passes = 2 if item["impl"] == "sam2_vos" else 1   # the compiled predictor: time the second pass
+    folder, deadline, skip, k = spec["frames"][str(item["frames"])], spec["deadline"], cfg["skip"], item["objects"]
     cuda = _cuda(dev)
-    def sync():
-        if cuda: torch.cuda.synchronize()
+    res = dict(info)
+    if item.get("warm", True):   # the same predictor and object count on a short video: allocator, kernels, compilation
+        tw = time.perf_counter()
+        with autocast(dev): run_video(pred, spec["frames"]["warm"], k, deadline, dev=dev)
+        res["warmup_s"] = round(time.perf_counter() - tw, 1)
+        emit(kind="progress", **item, phase=f"warm-up done in {res['warmup_s']} s", at_s=res["warmup_s"])
     _cleanup(dev)
-    t0 = time.perf_counter()
-    def progress(phase): emit(kind="progress", **item, phase=phase, at_s=round(time.perf_counter() - t0, 1))
+    keep = cfg["compare"] if item["impl"] == "ours_compiled" else 0
     with PeakMemory(dev, interval=None) as mem, autocast(dev):   # GPU memory above the weights; no RSS sampling
-        res = dict(info, weights_mib=_r1(mem.gpu_start_mb) if cuda else None)
-        state = pred.init_state(folder)
-        sync(); t_init = time.perf_counter()
-        progress("init_state done (frame loading" + (", image encoder compiled)" if passes == 2 else ")"))
-        res.update(init_s=round(t_init - t0, 2), num_frames=state["num_frames"], after_init_mib=_r1(mem.gpu_now()))
-        cx, cy, r = disc(0, state["video_width"])
-        pred.add_new_points_or_box(state, 0, 1, points=np.array([[cx, cy + r / 2]], np.float32),
-                                   labels=np.array([1], np.int32))
-        for p in range(passes):
-            times, mem_at, stopped, tp, pixels = [], {}, None, time.perf_counter(), 0
-            for f, ids, logits in pred.propagate_in_video(state):
-                masks = (logits > 0).cpu()   # what a caller does with every frame
-                times.append(time.perf_counter()); pixels += int(masks.sum())
-                if len(times) in marks and cuda: mem_at[len(times)] = _r1(mem.gpu_peak())
-                if time.time() > deadline:
-                    stopped = f"stopped by the section's time budget after {len(times)} of {state['num_frames']} frames"
-                    break
-            sync(); te = time.perf_counter()
-            if passes == 2 and p == 0:
-                res["first_pass_s"] = round(te - tp, 2); progress(f"first pass (compilation) done in {te - tp:.1f} s")
-            if stopped: break
-    done, timed = len(times), p == passes - 1   # stopped during the compiling pass: no speed to report
-    res.update(frames_tracked=done, propagate_s=round(te - tp, 2),
-               fps_steady=round((done - skip - 1) / (times[-1] - times[skip]), 2) if timed and done > skip + 2 else None,
-               fps_end_to_end=round(done / (te - (t0 if passes == 1 else tp)), 2) if timed and done else None,
-               peak_mib=_r1(mem.gpu_mb), peak_mib_at_frame=mem_at, peak_reserved_mib=_r1(mem.gpu_reserved_mb),
-               mask_pixels_total=pixels)   # a rough check that the predictors track alike (bf16 may flip a few pixels)
-    if stopped: res["stopped"] = stopped
+        res["weights_mib"] = _r1(mem.gpu_start_mb) if cuda else None
+        r = run_video(pred, folder, k, deadline, [m for m in cfg["marks"] if m <= item["frames"]], mem, keep, dev)
+        if cuda: import torch; torch.cuda.synchronize()
+        te = time.perf_counter()
+    times, done = r["times"], len(r["times"])
+    res.update(init_s=round(r["init_s"], 2), num_frames=r["num_frames"], frames_tracked=done, propagate_s=round(te - r["t0"] - r["init_s"], 2),
+               fps_steady=round((done - skip - 1) / (times[-1] - times[skip]), 2) if done > skip + 2 else None,
+               fps_end_to_end=round(done / (te - r["t0"]), 2) if done else None,
+               after_init_mib=_r1(r["after_init"]), peak_mib=_r1(mem.gpu_mb), peak_mib_at_frame=r["mem_at"],
+               peak_reserved_mib=_r1(mem.gpu_reserved_mb), mask_pixels_total=r["pixels"])
+    if r["stopped"]: res["stopped"] = r["stopped"]
+    if keep and r["masks"]:   # the compiled masks against the same predictor uncompiled, same weights and inputs
+        from sam2nb.predict import VideoPredictor
+        plain = VideoPredictor.from_model(pred.__dict__["_model"])
+        with autocast(dev): ref = run_video(plain, folder, k, deadline, keep=keep, dev=dev, stop_after=keep)["masks"]
+        res["compiled_vs_plain_flipped"] = max(float((a != b).float().mean()) for a, b in zip(r["masks"], ref))
     return res
 
 def train(item:dict, spec:dict, dev) -> dict:
@@ -274,11 +317,17 @@ def run_section(name:str, procs:list, budget:float, spec:dict, log:Log) -> dict:
     # a shared CPU: OpenMP spinning costs 5x
     env = {} if spec["cfg"]["cuda"] else dict(OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
     # soft stop inside the child, before the hard kill (of the child and all it started) at the deadline
-    children = [Child(__file__, [json.dumps(dict(spec, items=items, deadline=deadline - 4))], env=env, on_line=read)
-                for items in procs]
-    codes = [c.wait(timeout=max(0.1, deadline - time.time())) for c in children]
+    def start(items): return Child(__file__, [json.dumps(dict(spec, items=items, deadline=deadline - 4))], env=env, on_line=read)
+    if name in SPEED:   # timings: one process at a time, each alone on the GPU
+        children, codes = [], []
+        for items in procs:
+            if time.time() > deadline - 5: break
+            children.append(start(items)); codes.append(children[-1].wait(timeout=max(0.1, deadline - time.time())))
+    else:
+        children = [start(items) for items in procs]
+        codes = [c.wait(timeout=max(0.1, deadline - time.time())) for c in children]
     killed = any(c.killed for c in children)
-    def key(r): return json.dumps({k: r.get(k) for k in ("impl", "mode", "model", "frames")})
+    def key(r): return json.dumps({k: r.get(k) for k in ("impl", "mode", "model", "frames", "objects")})
     done = {key(r) for r in rows}
     for items in procs:   # items that never reported: the process died or was killed on them
         for it in items:
@@ -312,14 +361,27 @@ def table(report:dict) -> str:
             e, name = err(r), labels.get(r.get(key), r.get(key))
             out.append(f"{r['model']:6} {name:30} " + (e or line(r)))
         status_lines(names)
-    out.append(f"\nVideo predictor ({LABEL}): {S} px, {cfg['short']} synthetic {S}x{S} JPEG frames, one click on frame 0; "
-               f"fps steady = frames {cfg['skip']}.. ; end-to-end = init (frame loading) + all frames; GPU MiB above the weights")
-    out.append(f"{'model':6} {'predictor':30} {'init s':>7} {'fps steady':>11} {'fps e2e':>8} {'peak GPU MiB':>13} {'after init':>11}")
-    section(("predict_tiny", "vos_tiny", "predict_large"), "impl", IMPLS, lambda r:
+    out.append(f"\nVideo predictor ({LABEL}): {S} px, {cfg['short']} synthetic {S}x{S} JPEG frames, 1 or 3 objects clicked on "
+               f"frame 0, each predictor in its own process after a {cfg['warm']}-frame warm-up; fps steady = frames {cfg['skip']}.. ; "
+               "end-to-end = init (frame loading) + clicks + all frames; GPU MiB above the weights"
+               + ("; compiled = dynamo's full-graph capture, eager backend (CPU smoke)" if cfg["smoke"] else ""))
+    out.append(f"{'model':6} {'predictor':36} {'obj':>3} {'init s':>7} {'fps steady':>11} {'fps e2e':>8} {'peak GPU MiB':>13} {'warm-up s':>9}")
+    for r in (r for n in SPEED for r in secs.get(n, {}).get("results", [])):
+        e, name = err(r), IMPLS.get(r.get("impl"), r.get("impl"))
+        out.append(f"{r['model']:6} {name:36} {r.get('objects', 1):>3} " + (e or (
             f"{fmt(r.get('init_s'), 2):>7} {fmt(r.get('fps_steady')):>11} {fmt(r.get('fps_end_to_end')):>8} "
-            f"{fmt(r.get('peak_mib')):>13} {fmt(r.get('after_init_mib')):>11}"
-            + (f"  (first pass, compiling: {r['first_pass_s']} s)" if "first_pass_s" in r else "")
-            + (f"  [{r['stopped']}]" if r.get("stopped") else ""))
+            f"{fmt(r.get('peak_mib')):>13} {fmt(r.get('warmup_s')):>9}"
+            + (f"  masks vs uncompiled: {r['compiled_vs_plain_flipped']:.2e} of pixels flipped" if "compiled_vs_plain_flipped" in r else "")
+            + (f"  [{r['stopped']}]" if r.get("stopped") else ""))))
+    status_lines(SPEED)
+    def ratio(sec, a, b, k, what):
+        rows = {(r.get("impl"), r.get("model"), r.get("objects")): r for n in sec for r in secs.get(n, {}).get("results", [])}
+        got = [(m, o, rows[(a, m, o)].get(k), rows[(b, m, o)].get(k)) for m in MODELS for o in cfg["objects"]
+               if (a, m, o) in rows and (b, m, o) in rows]
+        return [f"{m} {o} obj {what} {x / y:.2f}x" for m, o, x, y in got if x and y]
+    ratios = (ratio(SPEED, "ours", "sam2", "fps_end_to_end", "e2e") + ratio(SPEED, "ours", "sam2", "fps_steady", "steady")
+              + ratio(SPEED, "ours_compiled", "sam2_vos", "fps_steady", "compiled steady"))
+    if ratios: out.append("ours / sam2: " + "; ".join(ratios))
     out.append(f"\nTraining ({LABEL}): {S} px, {cfg['clip']}-frame clips, batch 1, official prompt recipe and loss, AdamW, bf16 autocast; "
                "steps/s after one warm-up pass; peak GPU MiB = weights + grads + AdamW state + activations")
     out.append(f"{'model':6} {'mode':30} {'trainable':>12} {'steps/s':>8} {'s/step':>7} {'peak GPU MiB':>13}")
@@ -329,7 +391,7 @@ def table(report:dict) -> str:
     out.append(f"\nGPU memory against video length ({LABEL}): tiny, {S} px, default settings of each predictor "
                "(MiB above the weights; the long runs ran both predictors at the same time, so their fps are not comparable)")
     out.append(f"{'frames':>6} {'predictor':30} {'peak GPU MiB':>13} {'after init':>11} {'fps e2e':>8}  peak at frame")
-    rows = [r for r in secs.get("predict_tiny", {}).get("results", [])] + secs.get("memory_long", {}).get("results", [])
+    rows = [r for r in secs.get("predict_tiny", {}).get("results", []) if r.get("objects", 1) == 1] + secs.get("memory_long", {}).get("results", [])
     for r in rows:
         e = err(r)
         name = IMPLS.get(r.get("impl"), r.get("impl"))
@@ -372,6 +434,7 @@ def main(argv=None):
         S, t0 = cfg["size"], time.time()
         make_frames(work / "long", cfg["long"], S)
         link_frames(work / "long", work / "short", cfg["short"])
+        make_frames(work / "warm", cfg["warm"], S, seed=1)
         from sam2nb.convert import make_synthetic_vos
         import torch   # the parent only asks whether there is a GPU (no CUDA context): the children use it
         if cfg["cuda"] and not torch.cuda.is_available():
@@ -380,7 +443,7 @@ def main(argv=None):
         log(f"data: {cfg['long']} frames {S}x{S} and {cfg['videos']} training videos of {cfg['clip']} frames in "
             f"{time.time() - t0:.1f} s; {time.time() - t_start:.1f} s since start")
         spec = dict(cfg=cfg, work=str(work), vos=str(work / "vos"),
-                    frames={str(cfg["short"]): str(work / "short"), str(cfg["long"]): str(work / "long")})
+                    frames={str(cfg["short"]): str(work / "short"), str(cfg["long"]): str(work / "long"), "warm": str(work / "warm")})
         for name, cap in cfg["sections"]:
             cap = budgets[name]
             if only is not None and name not in only: continue

@@ -4,12 +4,15 @@
 
 # %% ../nbs/03_predict.ipynb #35f0c525
 from __future__ import annotations
-import bisect, json, os, re, time, warnings
+import bisect, copy, json, os, re, threading, time, warnings
+from concurrent.futures import ThreadPoolExecutor
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from torch.utils._python_dispatch import TorchDispatchMode
 from PIL import Image
 from fastcore.basics import patch
 
@@ -22,8 +25,9 @@ from .metrics import evaluate_vos
 from .viz import overlay, write_video
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'VIDEO_SUFFIXES', 'PREDICTIONS_MARKER', 'FrameSource', 'PromptError', 'VideoPredictor', 'save_masks',
-           'save_overlay_video', 'track_vos', 'evaluate_tracking']
+__all__ = ['IMAGE_SUFFIXES', 'VIDEO_SUFFIXES', 'PREDICTIONS_MARKER', 'FrameSource', 'prepare_frames', 'FramePrefetcher',
+           'PromptError', 'VideoPredictor', 'HostReads', 'save_masks', 'save_overlay_video', 'track_vos',
+           'evaluate_tracking']
 
 # %% ../nbs/03_predict.ipynb #d7325aeb
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -62,10 +66,11 @@ class FrameSource:
     "The frames of a video, decoded on demand and prepared like SAM 2 prepares them."
     def __init__(self, source,                 # folder of frames, video file, list of paths/arrays, or (T,H,W,3) array
                  image_size:int,               # the model's input size
-                 max_cached_frames:int|None=16, # prepared frames kept in memory (None: all that were read)
+                 max_cached_frames:int|None=16, # resized uint8 frames kept in memory (None: all that were read)
                 ):
         self.image_size, self.max_cached_frames = int(image_size), max_cached_frames
         self.cache, self.names, self._video = OrderedDict(), None, None
+        self._lock = threading.Lock()   # the cache and a video file's decoder are shared with the read-ahead thread
         if isinstance(source, (str, os.PathLike)):
             p = Path(source)
             if p.is_dir():
@@ -117,26 +122,113 @@ def _check_sizes(self:FrameSource):
         self.names = [f.stem for f in self._paths]
     self.height, self.width = int(h), int(w)
 
+# %% ../nbs/03_predict.ipynb #da1ea63c
+_LEVELS = {}   # device -> the (3,256) table
+
+def _level_table(device) -> torch.Tensor:
+    "(3,256) float32: SAM 2's prepared value of each uint8 level of each channel (/255 in float64, float32 mean/std)."
+    device = torch.device(device)
+    if device not in _LEVELS:
+        levels = (torch.arange(256, dtype=torch.float64) / 255.0).float()   # numpy's `img / 255.0`, then `.float()`
+        _LEVELS[device] = normalize(levels.expand(3, 1, 256))[:, 0].contiguous().to(device)
+    return _LEVELS[device]
+
+def _resize_like_pil(frames:torch.Tensor, size:int) -> torch.Tensor:
+    "PIL's default resize of uint8 frames (bicubic, antialiased; width then height, each pass rounded to uint8), in torch."
+    x = frames.reshape(-1, *frames.shape[-3:]).float()
+    for hw in ((x.shape[-2], size), (size, size)):   # PIL skips a pass whose size does not change
+        if tuple(x.shape[-2:]) != hw:
+            x = F.interpolate(x, size=hw, mode="bicubic", antialias=True, align_corners=False).round().clamp(0, 255)
+    return x.to(torch.uint8).reshape(*frames.shape[:-2], size, size)
+
+def prepare_frames(frames:torch.Tensor,  # (...,3,H,W) uint8 RGB, on any device
+                   size:int|None=None,   # resize to size x size first, as PIL does (None: already at the model's size)
+                  ) -> torch.Tensor:      # (...,3,S,S) float32, normalised
+    "SAM 2's preparation of uint8 frames, on their own device."
+    if frames.dtype != torch.uint8 or frames.ndim < 3 or frames.shape[-3] != 3:
+        raise ValueError(f"prepare_frames expects (...,3,H,W) uint8 frames, got {frames.dtype} {tuple(frames.shape)}")
+    if size is not None and tuple(frames.shape[-2:]) != (size, size): frames = _resize_like_pil(frames, size)
+    offset = torch.arange(3, device=frames.device).view(3, 1, 1) * 256   # channel c reads row c of the table
+    return _level_table(frames.device).take(frames.long() + offset)
+
 # %% ../nbs/03_predict.ipynb #74ede03f
 @patch
 def frame(self:FrameSource, i:int) -> np.ndarray:
     "Frame `i` as (H,W,3) uint8 RGB at its original size."
     if not 0 <= i < len(self): raise IndexError(f"frame {i} is out of range: the video has {len(self)} frames")
-    if self._video is not None: return self._video.read(i)
+    if self._video is not None:
+        with self._lock: return self._video.read(i)
     if hasattr(self, "_arrays"): return self._arrays[i]
     return read_image(self._paths[i])
 
 @patch
-def __getitem__(self:FrameSource, i:int) -> torch.Tensor:
-    "Frame `i` prepared for the model: (3,S,S) float32, normalised."
+def raw(self:FrameSource, i:int,   # the frame
+        resize:bool=True,          # resized to the model's size by PIL, as SAM 2 resizes (False: at the frame's own size)
+       ) -> torch.Tensor:          # (3,S,S) or (3,H,W) uint8 RGB
+    "Frame `i` as uint8, before SAM 2's scaling and normalisation; the resized frames are cached."
     i = int(i)
-    if i in self.cache: self.cache.move_to_end(i); return self.cache[i]
-    rgb = Image.fromarray(self.frame(i)).resize((self.image_size, self.image_size))
-    img = normalize(torch.from_numpy(np.asarray(rgb) / 255.0).permute(2, 0, 1).float())   # SAM 2's preparation
-    self.cache[i] = img
-    if self.max_cached_frames is not None:
-        while len(self.cache) > max(1, self.max_cached_frames): self.cache.popitem(last=False)
+    if not resize: return torch.from_numpy(np.ascontiguousarray(self.frame(i))).permute(2, 0, 1)
+    with self._lock:
+        if i in self.cache: self.cache.move_to_end(i); return self.cache[i]
+    img = torch.from_numpy(np.array(Image.fromarray(self.frame(i)).resize((self.image_size, self.image_size)))).permute(2, 0, 1)
+    with self._lock:
+        self.cache[i] = img
+        if self.max_cached_frames is not None:
+            while len(self.cache) > max(1, self.max_cached_frames): self.cache.popitem(last=False)
     return img
+
+@patch
+def __getitem__(self:FrameSource, i:int) -> torch.Tensor:
+    "Frame `i` prepared for the model: (3,S,S) float32, normalised (SAM 2's preparation, bit for bit)."
+    return prepare_frames(self.raw(i))
+
+# %% ../nbs/03_predict.ipynb #80ff1bea
+class FramePrefetcher:
+    "Frames of a `FrameSource` read ahead on background threads, in the order they will be asked for."
+    def __init__(self, frames:FrameSource, # the video
+                 order,                    # frame indices in the order they will be asked for (any iterable)
+                 depth:int=4,              # frames read ahead at most
+                 resize:bool=True,         # resize with PIL on the thread (False: frames at their own size)
+                 pin:bool=False,           # pin the frames' memory, for copies to a GPU that do not block
+                 workers:int=2,            # reading threads
+                ):
+        self.frames, self.resize, self.pin, self.depth = frames, bool(resize), bool(pin), max(1, int(depth))
+        self._order, self._pending = iter(order), OrderedDict()   # frame index -> future, in order
+        self._pool = ThreadPoolExecutor(max(1, min(int(workers), self.depth)), thread_name_prefix="sam2nb-frames")
+        self._fill()
+
+    def _read(self, i):
+        x = self.frames.raw(i, self.resize)
+        return x.pin_memory() if self.pin else x
+
+    def _fill(self):
+        while self._pool is not None and len(self._pending) < self.depth:
+            i = next(self._order, None)
+            if i is None: return
+            if i not in self._pending: self._pending[i] = self._pool.submit(self._read, int(i))
+
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.close()
+
+# %% ../nbs/03_predict.ipynb #1f854faf
+@patch
+def get(self:FramePrefetcher, i:int) -> torch.Tensor|None:
+    "Frame `i` as `FrameSource.raw` gives it, if it is being read ahead (frames before it in the order are dropped); else None."
+    if i not in self._pending: return None
+    while True:
+        j, job = self._pending.popitem(last=False)
+        if j == i: break
+        job.cancel()
+    x = job.result()   # a reading error is raised here, when its frame is asked for
+    self._fill()
+    return x
+
+@patch
+def close(self:FramePrefetcher):
+    "Cancel the pending reads and join the threads (a read under way finishes first)."
+    if self._pool is None: return
+    self._pool.shutdown(wait=True, cancel_futures=True)
+    self._pool = None; self._pending.clear()
 
 # %% ../nbs/03_predict.ipynb #feb2c9b3
 class PromptError(ValueError):
@@ -166,6 +258,9 @@ class VideoPredictor(Tracker, SAM2VideoPredictor):
                    max_cached_frames:int|None|str="auto", # prepared frames kept ("auto": all up to 64 frames, else 16)
                    release_outputs:bool=True,   # release per-frame outputs SAM 2 will not read again
                    policy=None,                 # a `sam2nb.tracker.MemoryPolicy` (None: SAM 2's own tracking)
+                   prefetch:int=4,              # frames read ahead of tracking on background threads (0: none)
+                   resize_on_device:bool|None=None, # resize frames on the model's device (None: on CUDA only; the CPU keeps PIL's exact resize)
+                   compile:bool|dict=False,     # compile the modules sam2's `SAM2VideoPredictorVOS` compiles (a dict: other torch.compile settings)
                   ) -> "VideoPredictor":
         "A predictor sharing `model`'s modules and weights (nothing is copied; `model` is not changed)."
         self = super().from_model(model, policy)   # shares the modules and weights
@@ -174,6 +269,8 @@ class VideoPredictor(Tracker, SAM2VideoPredictor):
         self.clear_non_cond_mem_around_input = bool(clear_non_cond_mem_around_input)
         self.add_all_frames_to_correct_as_cond = bool(add_all_frames_to_correct_as_cond)
         self.max_cached_frames, self.release_outputs = max_cached_frames, bool(release_outputs)
+        self.prefetch, self.resize_on_device = max(0, int(prefetch)), resize_on_device
+        if compile: self._compile_modules({} if compile is True else dict(compile))
         if self.fill_hole_area > 0 and not _has_extension():
             self.fill_hole_area = 0   # what sam2 does without it, minus a warning on every frame
         if any(m.training for m in model.modules()):
@@ -209,6 +306,29 @@ def init_state(self:VideoPredictor, video_path, # folder of frames, video file, 
                  released_frames=set())
     self._get_image_feature(state, frame_idx=0, batch_size=1)  # warm up, as sam2 does
     return state
+
+# %% ../nbs/03_predict.ipynb #cb1b3c1e
+@patch
+def _get_image_feature(self:VideoPredictor, inference_state, frame_idx, batch_size):
+    "sam2's, the frame read ahead when it can be and prepared on the model's device."
+    state = inference_state
+    if frame_idx not in state["cached_features"]:   # sam2 keeps the last frame's features
+        image = self._frame_on_device(state, frame_idx)
+        state["cached_features"] = {frame_idx: (image, self.forward_image(image))}
+    return super(VideoPredictor, self)._get_image_feature(state, frame_idx, batch_size)
+
+@patch
+def _resizes_on_device(self:VideoPredictor, state) -> bool:
+    "Whether frames travel at their own size and are resized on the model's device."
+    return state["device"].type == "cuda" if self.resize_on_device is None else bool(self.resize_on_device)
+
+@patch
+def _frame_on_device(self:VideoPredictor, state, frame_idx) -> torch.Tensor:
+    "(1,3,S,S) float32 on the model's device, from the read-ahead queue or read now; uint8 until it is there."
+    ahead, on_device = state.get("prefetch"), self._resizes_on_device(state)
+    x = ahead.get(frame_idx) if ahead is not None else None
+    if x is None: x = state["images"].raw(frame_idx, resize=not on_device)
+    return prepare_frames(x.to(state["device"], non_blocking=True), self.image_size).unsqueeze(0)
 
 # %% ../nbs/03_predict.ipynb #98a0a7b2
 @patch
@@ -335,13 +455,32 @@ def propagate_in_video(self:VideoPredictor, inference_state, start_frame_idx=Non
     if start_frame_idx is not None:  # an explicit start reads the outputs just behind it
         R, s = self._reach(state), start_frame_idx
         self._restore(state, range(s + 1, s + R + 1) if reverse else range(s - R, s))
-    prompted = None
-    for frame_idx, obj_ids, masks in super(VideoPredictor, self).propagate_in_video(state, start_frame_idx, max_frame_num_to_track, reverse):
-        state["released_frames"].discard(frame_idx)
-        yield frame_idx, obj_ids, masks
-        if state["release_outputs"]:
-            if prompted is None: prompted = self._prompted_frames(state)  # after sam2's preflight
-            self._release(state, frame_idx, reverse, prompted)
+    prompted, state["prefetch"] = None, self._read_ahead(state, start_frame_idx, max_frame_num_to_track, reverse)
+    try:
+        for frame_idx, obj_ids, masks in super(VideoPredictor, self).propagate_in_video(state, start_frame_idx, max_frame_num_to_track, reverse):
+            state["released_frames"].discard(frame_idx)
+            yield frame_idx, obj_ids, masks
+            if state["release_outputs"]:
+                if prompted is None: prompted = self._prompted_frames(state)  # after sam2's preflight
+                self._release(state, frame_idx, reverse, prompted)
+    finally:   # the end, an early stop or an error: the reading threads stop
+        ahead = state.pop("prefetch", None)
+        if ahead is not None: ahead.close()
+
+@patch
+def _read_ahead(self:VideoPredictor, state, start, max_frames, reverse) -> FramePrefetcher|None:
+    "A read-ahead queue over the frames `propagate_in_video` will track, in its order (sam2's rule for where it starts and stops)."
+    if self.prefetch <= 0: return None
+    if start is None:
+        starts = [t for d in ("output_dict_per_obj", "temp_output_dict_per_obj") for out in state[d].values()
+                  for t in out["cond_frame_outputs"]]
+        if not starts: return None   # sam2 says what is missing
+        start = min(starts)
+    n, last = state["num_frames"] if max_frames is None else max_frames, state["num_frames"] - 1
+    order = range(start, max(start - n, 0) - 1, -1) if reverse else range(start, min(start + n, last) + 1)
+    cached = set(state["cached_features"])   # the prompted frame's features are usually still there
+    return FramePrefetcher(state["images"], (t for t in order if t not in cached), self.prefetch,
+                           resize=not self._resizes_on_device(state), pin=state["device"].type == "cuda")
 
 @patch
 def _release(self:VideoPredictor, state, frame_idx, reverse, prompted):
@@ -448,6 +587,50 @@ def _clear_obj_non_cond_mem_around_input(self:VideoPredictor, inference_state, f
     r, nc = self.memory_temporal_stride_for_eval, inference_state["output_dict_per_obj"][obj_idx]["non_cond_frame_outputs"]
     for t in range(frame_idx - r * self.num_maskmem, frame_idx + r * self.num_maskmem + 1):
         if t != frame_idx: nc.pop(t, None)
+
+# %% ../nbs/03_predict.ipynb #1013af60
+class HostReads(TorchDispatchMode):
+    "Count the points where the host reads tensor values (on a GPU, each waits for it): `.item()`, `float`/`int`/`bool` of a tensor, a tensor as an index, `.tolist()`, `.cpu()`, and ops whose output size depends on values (`nonzero`, `unique`, `masked_select`)."
+    _SIZED = ("aten::nonzero", "aten::_unique2", "aten::unique_dim", "aten::unique_consecutive", "aten::masked_select")
+    _READS = ("item", "tolist", "cpu", "__bool__", "__float__", "__int__", "__index__")   # Python-level: under inference
+    def __init__(self):                                                                 # mode no kernel sees them on a CPU
+        super().__init__(); self.count, self.calls, self._thread = 0, [], threading.get_ident()
+    def _seen(self, what):
+        if threading.get_ident() == self._thread: self.count += 1; self.calls.append(what)   # not a read-ahead thread
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func._schema.name in self._SIZED: self._seen(func._schema.name)
+        return func(*args, **(kwargs or {}))
+    def __enter__(self):
+        self._saved = {k: getattr(torch.Tensor, k) for k in self._READS}
+        def counted(name, orig):
+            def f(t, *a, **k): self._seen(name); return orig(t, *a, **k)
+            return f
+        for k, v in self._saved.items(): setattr(torch.Tensor, k, counted(k, v))
+        return super().__enter__()
+    def __exit__(self, *exc):
+        for k, v in self._saved.items(): setattr(torch.Tensor, k, v)
+        return super().__exit__(*exc)
+
+# %% ../nbs/03_predict.ipynb #0e1c2515
+_COMPILED = ("image_encoder", "memory_encoder", "memory_attention", "sam_prompt_encoder", "sam_mask_decoder")
+
+def _fresh(x):
+    "Tensors copied out of a compiled module's output buffers (CUDA graphs reuse them on the next call), as sam2's VOS predictor does."
+    if torch.is_tensor(x): return x.clone()
+    if isinstance(x, dict): return {k: _fresh(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return type(x)(_fresh(v) for v in x)
+    return x
+
+@patch
+def _compile_modules(self:VideoPredictor, options:dict): # torch.compile settings replacing sam2's
+    "Compile the modules sam2's VOS predictor compiles, on shallow copies sharing the model's parameters."
+    for name in _COMPILED:
+        module = copy.copy(self._modules[name])   # the same parameters, buffers and submodules; `forward` its own
+        settings = dict(fullgraph=True, dynamic=name == "memory_attention") | options
+        if settings.get("backend", "inductor") == "inductor": settings = dict(mode="max-autotune") | settings
+        run = torch.compile(module.forward, **settings)
+        module.forward = lambda *a, _run=run, **k: _fresh(_run(*a, **k))
+        self._modules[name] = module
 
 # %% ../nbs/03_predict.ipynb #5672161f
 def _segments(results):

@@ -32,15 +32,16 @@ __all__ = ['STABLE_FRAMES', 'STABLE_IOU', 'SAMURAI_KF_WEIGHT', 'MEMORY_IOU', 'ME
            'vos_video', 'uamp_loss_weights', 'uamp_loss', 'clip_loss', 'UAMPTraining', 'train_uamp', 'evaluate_modes']
 
 # %% ../nbs/08_uamp.ipynb #817de359
-def box_iou(a:torch.Tensor, # (..., 4) boxes [x0, y0, x1, y1)
-            b:torch.Tensor, # (..., 4) boxes, broadcast against `a`
-           ) -> torch.Tensor:
-    "IoU of boxes; 0 when both are empty."
-    lt = torch.maximum(a[..., :2], b[..., :2]); rb = torch.minimum(a[..., 2:], b[..., 2:])
-    inter = (rb - lt).clamp(min=0).prod(-1)
-    area = lambda x: (x[..., 2:] - x[..., :2]).clamp(min=0).prod(-1)
+def box_iou(a, # (..., 4) boxes [x0, y0, x1, y1), a tensor or a numpy array
+            b, # (..., 4) boxes of the same kind, broadcast against `a`
+           ):
+    "IoU of boxes (tensors, or numpy arrays for work on the host); 0 when both are empty."
+    big, small = (np.maximum, np.minimum) if isinstance(a, np.ndarray) else (torch.maximum, torch.minimum)
+    lt = big(a[..., :2], b[..., :2]); rb = small(a[..., 2:], b[..., 2:])
+    inter = (rb - lt).clip(0).prod(-1)
+    area = lambda x: (x[..., 2:] - x[..., :2]).clip(0).prod(-1)
     union = area(a) + area(b) - inter
-    return torch.where(union > 0, inter / union.clamp(min=1e-12), torch.zeros_like(union))
+    return inter / union.clip(1e-12) * (union > 0)
 
 def xyxy_to_xyah(box) -> np.ndarray:
     "`[x0,y0,x1,y1)` -> `[cx, cy, w/h, h]` (the Kalman measurement)."
@@ -106,16 +107,17 @@ def fresh_track() -> dict:
 
 # %% ../nbs/08_uamp.ipynb #172f11c5
 def kf_step(track:dict|None,       # the object's state after the previous frame (`fresh_track()` or None: new)
-            boxes:torch.Tensor,    # (M, 4) boxes of the M candidate masks
-            ious:torch.Tensor,     # (M,) predicted IoUs
+            boxes,                 # (M, 4) boxes of the M candidate masks (a tensor, or a float32 array on the host)
+            ious,                  # (M,) predicted IoUs (likewise)
             kf_weight:float=SAMURAI_KF_WEIGHT,  # SAMURAI's w_kf (0.15 for its large model); 0 keeps SAM 2's choice
             stable_frames:int=STABLE_FRAMES, # frames before the Kalman score is used
             stable_iou:float=STABLE_IOU,     # predicted IoU above which a frame counts as stable
            ) -> tuple[int, dict, float|None, float|None]: # (choice, new state, kf_score, kf_iou)
-    "SAMURAI's motion-aware choice among SAM 2's candidate masks, as a pure function."
+    "SAMURAI's motion-aware choice among SAM 2's candidate masks, as a pure function on the host (in float32)."
     track = dict(track or fresh_track())
-    ious = ious.detach().float().cpu(); boxes = boxes.detach().float().cpu()
-    best = int(torch.argmax(ious))
+    host = lambda x: x.detach().float().cpu().numpy() if torch.is_tensor(x) else np.asarray(x, np.float32)
+    ious, boxes = host(ious), host(boxes)
+    best = int(np.argmax(ious))
     kf_score = kf_iou = None
     if track["mean"] is None or track["stable"] == 0:
         mean = cov = None
@@ -124,11 +126,9 @@ def kf_step(track:dict|None,       # the object's state after the previous frame
         track.update(mean=mean, cov=cov)
         return best, track, kf_score, kf_iou
     mean, cov = _KF.predict(track["mean"], track["cov"])
-    kf_box = torch.as_tensor(xyah_to_xyxy(mean), dtype=torch.float32)
-    kf_ious = box_iou(kf_box, boxes)
+    kf_ious = box_iou(xyah_to_xyxy(mean).astype(np.float32), boxes)
     if track["stable"] >= stable_frames:
-        scores = kf_weight * kf_ious + (1 - kf_weight) * ious
-        best = int(torch.argmax(scores))
+        best = int(np.argmax(kf_weight * kf_ious + (1 - kf_weight) * ious))
         kf_score = float(kf_ious[best])
     kf_iou = float(kf_ious[best])
     if ious[best] > stable_iou and boxes[best, 2] > boxes[best, 0]:
@@ -354,24 +354,32 @@ def memory_bank(self:SamuraiPolicy, ctx, output_dict):
     return {"cond_frame_outputs": output_dict["cond_frame_outputs"], "non_cond_frame_outputs": view}
 
 # %% ../nbs/08_uamp.ipynb #eb154134
+def _to_device(x:torch.Tensor, device) -> torch.Tensor:
+    "A small host tensor on `device` without waiting for the GPU (a pinned, non-blocking copy on CUDA)."
+    device = torch.device(device)
+    return x.pin_memory().to(device, non_blocking=True) if device.type == "cuda" else x.to(device)
+
 @patch
 def choose(self:SamuraiPolicy, ctx, masks, ious, object_score_logits):
-    "Each object's candidate by `kf_step`; its scores and Kalman state are recorded per object."
-    S = ctx.tracker.image_size
-    tracks = ctx.prev_state.get("track") or [None] * len(ious)
-    several = masks.shape[1] > 1
-    hr = F.interpolate(masks.float(), size=(S, S), mode="bilinear", align_corners=False) if several else None
+    "Each object's candidate by `kf_step`, from one copy of the step's boxes and scores to the host; scores and Kalman state are recorded per object."
+    N, M = ious.shape
+    tracks = ctx.prev_state.get("track") or [None] * N
+    boxes = ious.new_zeros(N, M, 4)
+    if M > 1:   # the candidates' boxes at the model's size, on the device (an absent object: empty boxes)
+        hr = F.interpolate(masks.float(), size=(ctx.tracker.image_size,) * 2, mode="bilinear", align_corners=False)
+        boxes = mask_to_box((hr > 0) & (object_score_logits[:, :, None, None] > 0))
+    host = torch.cat([boxes.float().flatten(1), ious.float(), object_score_logits.float()], 1).tolist()   # the one wait
     rec = ctx.state
     rec.update(reverse=ctx.reverse, track=[], pred_iou=[], obj_score=[], kf_score=[], kf_iou=[])
     picks = []
-    for n in range(len(ious)):
-        if several: choice, track, kf_score, kf_iou = kf_step(
-            tracks[n], mask_to_box((hr[n] > 0) & (object_score_logits[n, 0] > 0)), ious[n], self.kf_weight, self.stable_frames)
+    for n, row in enumerate(host):
+        box, iou = np.float32(row[:4 * M]).reshape(M, 4), np.float32(row[4 * M:5 * M])
+        if M > 1: choice, track, kf_score, kf_iou = kf_step(tracks[n], box, iou, self.kf_weight, self.stable_frames)
         else: choice, track, kf_score, kf_iou = 0, tracks[n], None, None   # one candidate: the track goes on
         picks.append(choice)
-        for k, v in dict(track=track, pred_iou=float(ious[n, choice]), obj_score=float(object_score_logits[n, 0]),
+        for k, v in dict(track=track, pred_iou=float(iou[choice]), obj_score=row[5 * M],
                          kf_score=kf_score, kf_iou=kf_iou).items(): rec[k].append(v)
-    return torch.tensor(picks, dtype=torch.long)
+    return _to_device(torch.tensor(picks, dtype=torch.long), ious.device)
 
 # %% ../nbs/08_uamp.ipynb #c0f28ad9
 @patch
@@ -396,7 +404,8 @@ class UAMPPolicy(SamuraiPolicy):
         super().__init__(float(uamp.kf_weight) if kf_weight is None else kf_weight, stable_frames, uamp.hard_select)
         self.uamp = uamp
 
-    def valid(self, record): return all(s > 0 for s in record.get("select", [1.]))   # the learned hard selection
+    def valid(self, record):   # the learned hard selection (read from the device only when it is asked)
+        return "select" not in record or bool((torch.as_tensor(record["select"]) > 0).all())
 
 # %% ../nbs/08_uamp.ipynb #9d403e71
 @patch
@@ -413,13 +422,12 @@ def after_memory(self:UAMPPolicy, ctx, pix):
 # %% ../nbs/08_uamp.ipynb #ec0f81ee
 @patch
 def after_encoding(self:UAMPPolicy, ctx, maskmem, mask_logits, object_score_logits):
-    "The memory plus the reliability projection; the reliability features and the selection logit are recorded."
+    "The memory plus the reliability projection; the reliability features and the selection logit are recorded (on the device)."
     rec, dev = ctx.state, maskmem.device
-    kf_iou = torch.tensor([1. if k is None else k for k in rec["kf_iou"]], device=dev)
+    pred_iou, kf_iou = _to_device(torch.tensor([rec["pred_iou"], [1. if k is None else k for k in rec["kf_iou"]]]), dev)
     u = None if rec.get("u_logit") is None else torch.sigmoid(rec["u_logit"])
-    r = self.uamp.reliability_features(torch.tensor(rec["pred_iou"], device=dev), object_score_logits[:, 0], kf_iou, u,
-                                       mask_logits)
-    rec.update(r=r, select=self.uamp.select_logit(r).detach().float().cpu().tolist())
+    r = self.uamp.reliability_features(pred_iou, object_score_logits[:, 0], kf_iou, u, mask_logits)
+    rec.update(r=r, select=self.uamp.select_logit(r).detach().float())
     return maskmem + self.uamp.memory_delta(r).to(maskmem.dtype)
 
 # %% ../nbs/08_uamp.ipynb #af046efd
@@ -493,7 +501,8 @@ def frame_info(state:dict, # an inference state of a `VideoPredictor` (any polic
         d = state["output_dict_per_obj"][obj_idx]
         out = d["non_cond_frame_outputs"].get(frame_idx) or d["cond_frame_outputs"].get(frame_idx) or {}
         rec = out.get("policy") or {}
-        info[obj_id] = {k: (v[0] if k in _PER_OBJECT else v) for k, v in rec.items() if k in _PER_OBJECT + ("memory",)}
+        info[obj_id] = {k: ((v.tolist() if torch.is_tensor(v) else v)[0] if k in _PER_OBJECT else v)
+                        for k, v in rec.items() if k in _PER_OBJECT + ("memory",)}
         if rec.get("u_logit") is not None: info[obj_id]["U"] = torch.sigmoid(rec["u_logit"])
     return info
 
